@@ -1,0 +1,33 @@
+#pragma once
+// Memory accounting for serving: weights, KV cache bytes per token, activation workspace, and the
+// KV blocks that fit (vLLM's profile-then-allocate rule).
+#include <cstdint>
+
+#include "stratum/scenarios/scenario.hpp"
+
+namespace stratum::calibration {
+
+// Parameter count from architecture fields (embeddings, attention, MLP or experts, norms, head).
+double parameter_count(const scenarios::ModelSpec& model);
+
+// 2 x layers x kv_heads x head_dim x bytes per element (K and V), whole model, all GPUs.
+double kv_bytes_per_token(const scenarios::ModelSpec& model, scenarios::Precision kv_precision);
+
+struct ServingMemoryPlan {
+  double usable_bytes_per_gpu = 0;      // memory_bytes x gpu_memory_utilization
+  double weight_bytes_per_gpu = 0;
+  double activation_bytes_per_gpu = 0;  // peak workspace for max_batched_tokens
+  double kv_bytes_per_token_per_gpu = 0;
+  double kv_bytes_per_gpu = 0;          // what is left for the KV cache (negative: does not fit)
+  int64_t kv_blocks = 0;                // blocks of block_size_tokens, 0 when it does not fit
+  int64_t block_size_tokens = 0;        // tokens per KV block (the scheduler's block size)
+  bool fits() const { return kv_blocks > 0; }
+  // Bytes missing per GPU for even one KV block to fit (0 when it fits).
+  double shortfall_bytes() const;
+};
+
+ServingMemoryPlan plan_serving_memory(const scenarios::ModelSpec& model, const scenarios::GpuSpec& gpu,
+                                      scenarios::Precision precision, int tensor_parallel,
+                                      const scenarios::SchedulerSpec& scheduler);
+
+}  // namespace stratum::calibration

@@ -1,0 +1,26 @@
+#pragma once
+// Writes a serving run's results (DESIGN.md section 7). Files are written into a fresh temporary
+// folder that replaces the output folder only once every file is complete, so a failed run never
+// leaves partial output posing as a result.
+#include <string>
+
+#include "stratum/scenarios/scenario.hpp"
+#include "stratum/sim/metrics.hpp"
+#include "stratum/sim/serving_run.hpp"
+
+namespace stratum::sim {
+
+// Facts about this execution that may differ between identical runs: they go to run.json only,
+// never to metrics.json.
+struct RunInfo {
+  std::string version;
+  std::string command_line;
+  double wall_s = 0;
+  double peak_rss_bytes = 0;
+};
+
+// Throws std::runtime_error naming the path when a file cannot be written.
+void write_serving_results(const std::string& dir, const scenarios::Scenario& scenario, const ServingRunResult& run,
+                           const ServingMetrics& metrics, const RunInfo& info);
+
+}  // namespace stratum::sim

@@ -1,0 +1,109 @@
+// `stratum run FILE`: validate everything first (nothing is written for invalid input), simulate,
+// write the results folder, print a short summary for people.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "commands.hpp"
+#include "prepare.hpp"
+#include "progress.hpp"
+#include "stratum/calibration/cost_model.hpp"
+#include "stratum/sim/metrics.hpp"
+#include "stratum/sim/results_writer.hpp"
+#include "stratum/sim/serving_run.hpp"
+#include "stratum/sim/workload.hpp"
+
+namespace stratum::cli {
+namespace {
+
+std::string default_out_dir(const scenarios::Scenario& scenario, const Options& options) {
+  if (!options.out_dir.empty()) return options.out_dir;
+  if (!scenario.output.dir.empty()) return scenario.output.dir;
+  return (std::filesystem::path("results") / std::filesystem::path(scenario.file).stem()).string();
+}
+
+double peak_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) * 1024.0;  // Linux reports KiB
+}
+
+std::string joined_command_line(int argc, char** argv) {
+  std::string out;
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0) out += ' ';
+    out += argv[i];
+  }
+  return out;
+}
+
+void print_distribution(const char* name, const sim::Distribution& d) {
+  std::printf("  %-5s mean %8.3f s   p50 %8.3f s   p90 %8.3f s   p99 %8.3f s\n", name, d.mean, d.p50, d.p90, d.p99);
+}
+
+void print_summary(const scenarios::Scenario& scenario, const sim::ServingRunResult& run, const sim::ServingMetrics& m,
+                   const std::string& out_dir, double wall_s) {
+  const auto& serving = *scenario.serving;
+  const auto& gpu = scenario.cluster.nodes.front().gpu;
+  std::printf("%s\n", scenario.name.c_str());
+  std::printf("  %s %s on %d x %s (%d replica%s, tensor_parallel %d), seed %llu\n", serving.model.id.c_str(),
+              scenarios::to_string(serving.precision), m.gpus, gpu.id.c_str(), m.replicas, m.replicas == 1 ? "" : "s",
+              serving.replica.tensor_parallel, static_cast<unsigned long long>(scenario.seed));
+  std::printf("  requests: %lld arrived, %lld completed, %lld rejected, %lld preemptions; %.1f s simulated\n",
+              static_cast<long long>(m.arrived), static_cast<long long>(m.completed),
+              static_cast<long long>(m.rejected), static_cast<long long>(m.preemptions), m.simulated_time_s);
+  print_distribution("TTFT", m.ttft_s);
+  print_distribution("TPOT", m.tpot_s);
+  print_distribution("E2E", m.e2e_s);
+  std::printf("  throughput %.2f req/s, %.0f output tokens/s; goodput %.2f req/s (%.1f %% of requests met the SLO)\n",
+              m.requests_per_s, m.output_tokens_per_s, m.goodput_requests_per_s, 100.0 * m.slo_attainment);
+  std::printf("  GPU busy %.1f %% of the time, KV cache peak %.1f %%, %lld engine iterations\n",
+              100.0 * m.gpu_utilization, 100.0 * m.kv_peak_fraction, static_cast<long long>(m.iterations));
+  double total = 0;
+  for (double s : run.gpu_seconds_by_provenance) total += s;
+  const double roofline = total > 0 ? run.gpu_seconds_by_provenance[static_cast<int>(calibration::Provenance::kRoofline)] / total : 0;
+  std::printf("  cost model: %.0f %% of GPU time from the roofline model (no calibration profile)\n", 100.0 * roofline);
+  std::printf("  results in %s/ (%.2f s wall, %.0fx real time)\n", out_dir.c_str(), wall_s,
+              wall_s > 0 ? m.simulated_time_s / wall_s : 0.0);
+}
+
+}  // namespace
+
+int run_run(const Options& options, int argc, char** argv) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  scenarios::Diagnostics diags;
+  auto scenario = prepare_scenario(options.files.front(), options, diags);
+  std::vector<sim::RequestRecord> requests;
+  if (scenario && !scenario->serving) {
+    diags.error(scenario->where(""), "nothing to simulate; expected a serving section");
+  }
+  if (scenario && scenario->serving) requests = sim::build_workload(*scenario, diags);
+  if (!diags.ok()) {
+    print_diagnostics(diags);
+    return kExitInvalidInput;
+  }
+  if (options.trace) scenario->output.trace = true;
+
+  ProgressReporter progress(options.progress);
+  sim::ServingRunOptions run_options;
+  run_options.trace = scenario->output.trace;
+  run_options.progress = [&progress](double fraction, double t) { progress.update(fraction, t); };
+  const sim::ServingRunResult run = sim::run_serving(*scenario, std::move(requests), run_options);
+  progress.finish();
+  const sim::ServingMetrics metrics = sim::summarize(run, scenario->serving->slo);
+
+  const std::string out_dir = default_out_dir(*scenario, options);
+  sim::RunInfo info;
+  info.version = STRATUM_VERSION;
+  info.command_line = joined_command_line(argc, argv);
+  info.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  info.peak_rss_bytes = peak_rss_bytes();
+  sim::write_serving_results(out_dir, *scenario, run, metrics, info);
+  print_summary(*scenario, run, metrics, out_dir, info.wall_s);
+  return kExitOk;
+}
+
+}  // namespace stratum::cli

@@ -1,0 +1,115 @@
+#include "options.hpp"
+
+#include <cstdlib>
+#include <string_view>
+
+namespace stratum::cli {
+namespace {
+
+// Accepts "--name=value" and "--name value".
+bool take_value(int argc, char** argv, int& i, std::string_view name, std::string& value, std::string& error) {
+  const std::string_view arg = argv[i];
+  if (arg.size() > name.size() && arg.substr(0, name.size()) == name && arg[name.size()] == '=') {
+    value = std::string(arg.substr(name.size() + 1));
+    return true;
+  }
+  if (i + 1 >= argc) {
+    error = std::string(name) + " needs a value";
+    return false;
+  }
+  value = argv[++i];
+  return true;
+}
+
+bool matches(std::string_view arg, std::string_view name) {
+  return arg == name || (arg.size() > name.size() && arg.substr(0, name.size()) == name && arg[name.size()] == '=');
+}
+
+}  // namespace
+
+const char* usage() {
+  return "usage: stratum <command> [options]\n"
+         "\n"
+         "commands:\n"
+         "  validate FILE...        check scenarios; print every error as file:line:col\n"
+         "  run FILE [options]      simulate a scenario and write its results\n"
+         "      --out DIR           results folder (default: the scenario's output.dir, else results/<stem>/)\n"
+         "      --seed N            seed of the run's random generator (overrides the scenario's seed)\n"
+         "      --set PATH=VALUE    override a scenario field, e.g. --set serving.replica.tensor_parallel=2\n"
+         "      --workload TRACE    replay this trace file (Azure CSV or Mooncake JSONL, recognised by content)\n"
+         "      --trace             also write trace.json (Chrome trace events, opens in Perfetto)\n"
+         "      --progress=bar|json|none   progress on stderr (default: bar on a terminal, else none)\n"
+         "  catalog [gpus|models]   list the hardware and model catalogue\n"
+         "  help                    this text\n"
+         "  version                 the version\n"
+         "\n"
+         "exit status: 0 success, 1 invalid input, 2 usage error\n";
+}
+
+bool parse_options(int argc, char** argv, Options& out, std::string& error) {
+  if (argc < 2) {
+    error = "missing command";
+    return false;
+  }
+  out.command = argv[1];
+  if (out.command == "--help" || out.command == "-h") out.command = "help";
+  if (out.command == "--version") out.command = "version";
+  for (int i = 2; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    std::string value;
+    if (matches(arg, "--out")) {
+      if (!take_value(argc, argv, i, "--out", out.out_dir, error)) return false;
+    } else if (matches(arg, "--seed")) {
+      if (!take_value(argc, argv, i, "--seed", value, error)) return false;
+      out.overrides.push_back({"seed", value});
+    } else if (matches(arg, "--set")) {
+      if (!take_value(argc, argv, i, "--set", value, error)) return false;
+      scenarios::Override o;
+      if (!scenarios::parse_override(value, o)) {
+        error = "--set expects PATH=VALUE, got '" + value + "'";
+        return false;
+      }
+      out.overrides.push_back(o);
+    } else if (matches(arg, "--workload")) {
+      if (!take_value(argc, argv, i, "--workload", out.workload_trace, error)) return false;
+    } else if (arg == "--trace") {
+      out.trace = true;
+    } else if (matches(arg, "--progress")) {
+      if (!take_value(argc, argv, i, "--progress", value, error)) return false;
+      if (value == "bar") out.progress = ProgressMode::kBar;
+      else if (value == "json") out.progress = ProgressMode::kJson;
+      else if (value == "none") out.progress = ProgressMode::kNone;
+      else {
+        error = "--progress expects bar, json or none, got '" + value + "'";
+        return false;
+      }
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      error = "unknown option '" + std::string(arg) + "'";
+      return false;
+    } else {
+      out.files.emplace_back(arg);
+    }
+  }
+  if (out.command == "validate" && out.files.empty()) {
+    error = "validate needs at least one scenario file";
+    return false;
+  }
+  if (out.command == "run" && out.files.size() != 1) {
+    error = "run needs exactly one scenario file";
+    return false;
+  }
+  if (out.command == "catalog") {
+    if (out.files.size() > 1 || (out.files.size() == 1 && out.files[0] != "gpus" && out.files[0] != "models")) {
+      error = "catalog takes 'gpus', 'models' or nothing";
+      return false;
+    }
+    if (!out.files.empty()) out.catalog_section = out.files[0];
+  }
+  if (out.command != "run" && (out.trace || !out.out_dir.empty() || !out.workload_trace.empty())) {
+    error = "--out, --trace and --workload apply to 'run' only";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace stratum::cli

@@ -1,0 +1,28 @@
+#pragma once
+// Command-line parsing for `stratum`. Usage errors exit 2; input errors exit 1 (issue 3).
+#include <string>
+#include <vector>
+
+#include "stratum/scenarios/loader.hpp"
+
+namespace stratum::cli {
+
+enum class ProgressMode { kAuto, kBar, kJson, kNone };
+
+struct Options {
+  std::string command;              // validate | run | catalog | help | version
+  std::vector<std::string> files;   // scenario files (validate: many; run: one)
+  std::string out_dir;              // --out
+  std::vector<scenarios::Override> overrides;  // --set, --seed
+  std::string workload_trace;       // --workload
+  bool trace = false;               // --trace
+  ProgressMode progress = ProgressMode::kAuto;
+  std::string catalog_section;      // catalog [gpus|models]
+};
+
+// Returns false with `error` set for a usage error.
+bool parse_options(int argc, char** argv, Options& out, std::string& error);
+
+const char* usage();
+
+}  // namespace stratum::cli

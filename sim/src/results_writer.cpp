@@ -1,0 +1,225 @@
+#include "stratum/sim/results_writer.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <unistd.h>
+
+#include "format.hpp"
+#include "scenario_json.hpp"
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+namespace stratum::sim {
+namespace {
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  out.close();
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+Json to_json(const Distribution& d) {
+  return Json{{"count", d.count}, {"mean", d.mean}, {"p50", d.p50}, {"p90", d.p90}, {"p99", d.p99}, {"max", d.max}};
+}
+
+Json slo_json(const scenarios::SloSpec& slo) {
+  Json j = Json::object();
+  if (slo.ttft_s) j["ttft_s"] = *slo.ttft_s;
+  if (slo.tpot_s) j["tpot_s"] = *slo.tpot_s;
+  if (slo.e2e_s) j["e2e_s"] = *slo.e2e_s;
+  return j;
+}
+
+std::string metrics_json(const ServingMetrics& m, const scenarios::SloSpec& slo) {
+  Json j;
+  j["requests"] = {{"arrived", m.arrived}, {"completed", m.completed}, {"rejected", m.rejected},
+                   {"preemptions", m.preemptions}};
+  j["ttft_s"] = to_json(m.ttft_s);
+  j["tpot_s"] = to_json(m.tpot_s);
+  j["e2e_s"] = to_json(m.e2e_s);
+  j["queue_s"] = to_json(m.queue_s);
+  j["throughput"] = {{"requests_per_s", m.requests_per_s},
+                     {"output_tokens_per_s", m.output_tokens_per_s},
+                     {"total_tokens_per_s", m.total_tokens_per_s}};
+  j["goodput"] = {{"requests_per_s", m.goodput_requests_per_s},
+                  {"slo_met", m.slo_met},
+                  {"slo_attainment", m.slo_attainment},
+                  {"slo", slo_json(slo)}};
+  j["utilization"] = {{"gpu", m.gpu_utilization}, {"kv_cache_peak", m.kv_peak_fraction}};
+  j["engine"] = {{"iterations", m.iterations}, {"replicas", m.replicas}, {"gpus", m.gpus}};
+  j["tokens"] = {{"input", m.input_tokens}, {"output", m.output_tokens}};
+  j["simulated_time_s"] = m.simulated_time_s;
+  return j.dump(2) + "\n";
+}
+
+// Empty fields for times a request never reached, so that a reader cannot mistake -1 for a time.
+void append_time(std::string& out, double t) {
+  if (t >= 0) append_number(out, t);
+}
+
+std::string requests_csv(const ServingRunResult& run, const scenarios::SloSpec& slo) {
+  std::string out =
+      "id,arrival_s,input_tokens,output_tokens,instance,status,reason,first_scheduled_s,first_token_s,finish_s,"
+      "ttft_s,tpot_s,e2e_s,preemptions,meets_slo\n";
+  out.reserve(out.size() + run.requests.size() * 120);
+  for (const RequestRecord& r : run.requests) {
+    const bool done = r.status == RequestStatus::kCompleted;
+    append_number(out, static_cast<long long>(r.id));
+    out += ',';
+    append_number(out, r.arrival_s);
+    out += ',';
+    append_number(out, static_cast<long long>(r.input_tokens));
+    out += ',';
+    append_number(out, static_cast<long long>(r.output_tokens));
+    out += ',';
+    append_number(out, static_cast<long long>(r.instance));
+    out += ',';
+    out += to_string(r.status);
+    out += ',';
+    if (!r.reason.empty()) {  // reasons are plain text; quote them for commas
+      out += '"';
+      for (char c : r.reason) out += (c == '"') ? '\'' : c;
+      out += '"';
+    }
+    out += ',';
+    append_time(out, r.first_scheduled_s);
+    out += ',';
+    append_time(out, done ? r.first_token_s : -1);
+    out += ',';
+    append_time(out, r.finish_s);
+    out += ',';
+    if (done) append_number(out, r.ttft_s());
+    out += ',';
+    if (done) append_number(out, r.tpot_s());
+    out += ',';
+    if (done) append_number(out, r.e2e_s());
+    out += ',';
+    append_number(out, static_cast<long long>(r.preemptions));
+    out += ',';
+    out += meets_slo(r, slo) ? "1" : "0";
+    out += '\n';
+  }
+  return out;
+}
+
+std::string timeseries_csv(const ServingRunResult& run) {
+  std::string out = "time_s,waiting,running,kv_used_fraction,replicas,gpu_utilization,completed,output_tokens\n";
+  for (const TimeseriesSample& s : run.timeseries) {
+    append_number(out, s.time_s);
+    out += ',';
+    append_number(out, static_cast<long long>(s.waiting));
+    out += ',';
+    append_number(out, static_cast<long long>(s.running));
+    out += ',';
+    append_number(out, s.kv_used_fraction);
+    out += ',';
+    append_number(out, static_cast<long long>(s.replicas));
+    out += ',';
+    append_number(out, s.gpu_utilization);
+    out += ',';
+    append_number(out, static_cast<long long>(s.completed));
+    out += ',';
+    append_number(out, static_cast<long long>(s.output_tokens));
+    out += '\n';
+  }
+  return out;
+}
+
+std::string run_json(const scenarios::Scenario& scenario, const ServingRunResult& run, const RunInfo& info) {
+  Json j;
+  j["stratum_version"] = info.version;
+  j["command_line"] = info.command_line;
+  j["scenario_file"] = scenario.file;
+  j["seed"] = scenario.seed;
+  j["scenario"] = Json::parse(scenario_to_json(scenario));
+  double gpu_total = 0;
+  for (double s : run.gpu_seconds_by_provenance) gpu_total += s;
+  Json provenance = Json::object();
+  for (int p = 0; p < calibration::kProvenanceCount; ++p) {
+    const double share = gpu_total > 0 ? run.gpu_seconds_by_provenance[p] / gpu_total : 0.0;
+    provenance[calibration::to_string(static_cast<calibration::Provenance>(p))] = share;
+  }
+  j["cost_model"] = {{"gpu_time_share_by_provenance", provenance},
+                     {"note", "roofline: no calibration profile covers these operations (DESIGN.md section 5)"}};
+  j["wall_time_s"] = info.wall_s;
+  j["engine_iterations"] = run.iterations;
+  j["iterations_per_wall_s"] = info.wall_s > 0 ? static_cast<double>(run.iterations) / info.wall_s : 0.0;
+  j["simulated_per_wall_time"] = info.wall_s > 0 ? run.simulated_time_s / info.wall_s : 0.0;
+  j["peak_rss_bytes"] = info.peak_rss_bytes;
+  return j.dump(2) + "\n";
+}
+
+std::string trace_json(const TraceLog& trace) {
+  std::string out = "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n";
+  out.reserve(out.size() + trace.slices.size() * 140 + trace.counters.size() * 140);
+  bool first = true;
+  auto sep = [&] {
+    if (!first) out += ",\n";
+    first = false;
+  };
+  for (size_t t = 0; t < trace.track_names.size(); ++t) {
+    sep();
+    out += R"({"ph":"M","pid":1,"tid":)";
+    append_number(out, static_cast<long long>(t));
+    out += R"(,"name":"thread_name","args":{"name":")" + trace.track_names[t] + "\"}}";
+  }
+  for (const TraceSlice& s : trace.slices) {
+    sep();
+    out += R"({"ph":"X","pid":1,"tid":)";
+    append_number(out, static_cast<long long>(s.track));
+    out += s.prefill_tokens > 0 ? R"(,"name":"prefill+decode","ts":)" : R"(,"name":"decode","ts":)";
+    append_number(out, s.start_s * 1e6);
+    out += ",\"dur\":";
+    append_number(out, s.duration_s * 1e6);
+    out += R"(,"args":{"prefill_tokens":)";
+    append_number(out, static_cast<long long>(s.prefill_tokens));
+    out += ",\"decode_tokens\":";
+    append_number(out, static_cast<long long>(s.decode_tokens));
+    out += ",\"sequences\":";
+    append_number(out, static_cast<long long>(s.sequences));
+    out += "}}";
+  }
+  for (const TraceCounter& c : trace.counters) {
+    sep();
+    out += R"({"ph":"C","pid":1,"tid":)";
+    append_number(out, static_cast<long long>(c.track));
+    out += R"(,"name":"instance )";
+    append_number(out, static_cast<long long>(c.track));
+    out += R"( queue","ts":)";
+    append_number(out, c.time_s * 1e6);
+    out += R"(,"args":{"waiting":)";
+    append_number(out, static_cast<long long>(c.waiting));
+    out += ",\"running\":";
+    append_number(out, static_cast<long long>(c.running));
+    out += ",\"kv_blocks_used\":";
+    append_number(out, static_cast<long long>(c.kv_blocks_used));
+    out += "}}";
+  }
+  out += "\n]}\n";
+  return out;
+}
+
+}  // namespace
+
+void write_serving_results(const std::string& dir, const scenarios::Scenario& scenario, const ServingRunResult& run,
+                           const ServingMetrics& metrics, const RunInfo& info) {
+  const fs::path target = fs::absolute(dir).lexically_normal();
+  const fs::path staging = target.parent_path() / (target.filename().string() + ".partial-" + std::to_string(getpid()));
+  fs::remove_all(staging);
+  fs::create_directories(staging);
+  const scenarios::SloSpec& slo = scenario.serving->slo;
+  write_file(staging / "metrics.json", metrics_json(metrics, slo));
+  write_file(staging / "requests.csv", requests_csv(run, slo));
+  write_file(staging / "timeseries.csv", timeseries_csv(run));
+  if (scenario.output.trace) write_file(staging / "trace.json", trace_json(run.trace));
+  write_file(staging / "run.json", run_json(scenario, run, info));
+  fs::remove_all(target);
+  fs::rename(staging, target);
+}
+
+}  // namespace stratum::sim

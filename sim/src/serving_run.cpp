@@ -1,0 +1,150 @@
+// Sets up the SimGrid engine for a serving scenario: the platform from topology/, one actor per
+// serving instance, a router actor that releases arrivals, and a sampler actor for timeseries.csv.
+#include "stratum/sim/serving_run.hpp"
+
+#include <simgrid/s4u.hpp>
+#include <xbt/log.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "serving_instance.hpp"
+#include "serving_shared.hpp"
+#include "stratum/calibration/memory.hpp"
+#include "stratum/sim/platform.hpp"
+#include "stratum/topology/cluster_builder.hpp"
+
+namespace sg4 = simgrid::s4u;
+
+namespace stratum::sim {
+namespace {
+
+// Least outstanding requests; ties go round-robin from the instance after the last one chosen,
+// so identical idle replicas share light load evenly (as Envoy's least-request balancer does by
+// choosing among equals) while staying deterministic. A router policy of its own arrives with
+// the cluster-serving issue.
+class LeastOutstandingRouter {
+ public:
+  ServingInstance& pick(std::vector<std::unique_ptr<ServingInstance>>& instances) {
+    const size_t n = instances.size();
+    size_t best = (last_ + 1) % n;
+    for (size_t k = 1; k < n; ++k) {
+      const size_t i = (last_ + 1 + k) % n;
+      if (instances[i]->outstanding() < instances[best]->outstanding()) best = i;
+    }
+    last_ = best;
+    return *instances[best];
+  }
+
+ private:
+  size_t last_ = static_cast<size_t>(-1);
+};
+
+void route_arrivals(ServingShared& shared, std::vector<std::unique_ptr<ServingInstance>>& instances) {
+  LeastOutstandingRouter router;
+  for (auto& request : shared.requests) {
+    if (request.arrival_s > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(request.arrival_s);
+    ServingInstance& target = router.pick(instances);
+    target.deliver(request.id);
+    target.wake();
+  }
+  shared.arrivals_done = true;
+  for (auto& instance : instances) instance->wake();
+}
+
+TimeseriesSample sample(const ServingShared& shared, const std::vector<std::unique_ptr<ServingInstance>>& instances,
+                        double now, double interval, std::vector<double>& busy_before) {
+  TimeseriesSample s;
+  s.time_s = now;
+  s.replicas = static_cast<int>(instances.size());
+  int64_t used = 0, total = 0;
+  double utilization = 0;
+  for (size_t i = 0; i < instances.size(); ++i) {
+    const policies::BatcherStats stats = instances[i]->stats();
+    s.waiting += stats.waiting;
+    s.running += stats.running;
+    used += stats.kv_blocks_used;
+    total += stats.kv_blocks_total;
+    const double busy = instances[i]->busy_until(now);
+    utilization += (busy - busy_before[i]) / interval;
+    busy_before[i] = busy;
+  }
+  s.kv_used_fraction = total > 0 ? static_cast<double>(used) / static_cast<double>(total) : 0.0;
+  s.gpu_utilization = instances.empty() ? 0.0 : utilization / static_cast<double>(instances.size());
+  s.completed = shared.completed;
+  s.output_tokens = shared.output_tokens;
+  return s;
+}
+
+void sample_until_settled(ServingShared& shared, const std::vector<std::unique_ptr<ServingInstance>>& instances,
+                          double interval, const ProgressFn& progress, std::vector<TimeseriesSample>& out) {
+  std::vector<double> busy_before(instances.size(), 0.0);
+  const double total = static_cast<double>(shared.requests.size());
+  for (int64_t k = 1; !shared.all_settled(); ++k) {
+    sg4::this_actor::sleep_until(static_cast<double>(k) * interval);
+    out.push_back(sample(shared, instances, sg4::Engine::get_clock(), interval, busy_before));
+    if (progress) progress(total > 0 ? static_cast<double>(shared.settled) / total : 1.0, sg4::Engine::get_clock());
+  }
+}
+
+}  // namespace
+
+ServingRunResult run_serving(const scenarios::Scenario& scenario, std::vector<RequestRecord> requests,
+                             const ServingRunOptions& options) {
+  const scenarios::ServingSpec& serving = *scenario.serving;
+  if (std::getenv("STRATUM_SIMGRID_LOG") == nullptr) xbt_log_control_set("root.thresh:error");
+
+  sg4::Engine engine("stratum");
+  configure_engine(engine);
+  const topology::ClusterGraph graph = topology::build_cluster(scenario.cluster);
+  const Platform platform(engine, graph);
+
+  std::vector<InstancePlacement> placements;
+  std::string reason;
+  if (!place_instances(scenario, placements, reason)) throw std::runtime_error(reason);
+
+  ServingShared shared;
+  shared.requests = std::move(requests);
+  shared.record_trace = options.trace;
+
+  std::vector<std::unique_ptr<ServingInstance>> instances;
+  ServingRunResult result;
+  for (size_t i = 0; i < placements.size(); ++i) {
+    const InstancePlacement& place = placements[i];
+    const scenarios::NodeGroup& group = scenario.cluster.nodes[place.node_group];
+    const calibration::ServingMemoryPlan memory = calibration::plan_serving_memory(
+        serving.model, group.gpu, serving.precision, serving.replica.tensor_parallel, serving.scheduler);
+    const calibration::ParallelLayout layout{serving.replica.tensor_parallel, group.intra_bandwidth,
+                                             group.intra_latency};
+    instances.push_back(std::make_unique<ServingInstance>(static_cast<int>(i), place, shared, serving, group.gpu,
+                                                          layout, memory.kv_blocks));
+    ServingInstance* instance = instances.back().get();
+    sg4::Host* host = platform.gpu_host(place.global_node, place.first_gpu);
+    sg4::Actor::create("instance-" + std::to_string(i), host, [instance] { instance->run(); });
+    shared.trace.track_names.push_back("instance " + std::to_string(i) + " (" + group.gpu.id + " x" +
+                                       std::to_string(place.gpus) + ")");
+  }
+
+  sg4::Host* router_host = platform.gpu_host(placements[0].global_node, placements[0].first_gpu);
+  sg4::Actor::create("router", router_host, [&shared, &instances] { route_arrivals(shared, instances); });
+  const double interval = scenario.output.timeseries_interval_s;
+  sg4::Actor::create("sampler", router_host, [&] {
+    sample_until_settled(shared, instances, interval, options.progress, result.timeseries);
+  });
+
+  engine.run();
+
+  for (const auto& instance : instances) result.instances.push_back(instance->summary());
+  for (const auto& r : shared.requests) {
+    result.simulated_time_s = std::max({result.simulated_time_s, r.arrival_s, r.finish_s});
+  }
+  result.requests = std::move(shared.requests);
+  result.trace = std::move(shared.trace);
+  result.iterations = shared.iterations;
+  result.gpu_seconds_by_provenance = shared.gpu_seconds_by_provenance;
+  return result;
+}
+
+}  // namespace stratum::sim

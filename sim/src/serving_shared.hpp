@@ -1,0 +1,28 @@
+#pragma once
+// State shared by the actors of one serving run. Actors run cooperatively inside one SimGrid
+// engine, so plain data is safe to share between them.
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "stratum/calibration/cost_model.hpp"
+#include "stratum/sim/request_record.hpp"
+#include "stratum/sim/trace_log.hpp"
+
+namespace stratum::sim {
+
+struct ServingShared {
+  std::vector<RequestRecord> requests;  // indexed by request id
+  int64_t settled = 0;                  // completed or rejected
+  int64_t completed = 0;
+  int64_t output_tokens = 0;            // emitted so far
+  bool arrivals_done = false;           // the router has delivered every request
+  bool record_trace = false;
+  TraceLog trace;
+  std::array<double, calibration::kProvenanceCount> gpu_seconds_by_provenance{};
+  int64_t iterations = 0;
+
+  bool all_settled() const { return settled == static_cast<int64_t>(requests.size()); }
+};
+
+}  // namespace stratum::sim

@@ -1,0 +1,102 @@
+#include "stratum/sim/workload.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "stratum/scenarios/trace.hpp"
+
+namespace stratum::sim {
+namespace {
+
+using scenarios::LengthDistribution;
+using scenarios::LengthKind;
+using scenarios::WorkloadKind;
+using scenarios::WorkloadSpec;
+
+int64_t draw_length(const LengthDistribution& d, std::mt19937_64& rng) {
+  switch (d.kind) {
+    case LengthKind::kFixed:
+    case LengthKind::kFromTrace:
+      return std::max<int64_t>(1, d.value);
+    case LengthKind::kUniform:
+      return std::uniform_int_distribution<int64_t>(d.min, d.max)(rng);
+    case LengthKind::kLognormal: {
+      // Parameters of the underlying normal from the tokens' own mean m and stddev s:
+      // sigma^2 = ln(1 + s^2/m^2), mu = ln m - sigma^2/2 (moments of the log-normal distribution).
+      const double sigma2 = std::log1p((d.stddev * d.stddev) / (d.mean * d.mean));
+      const double mu = std::log(d.mean) - sigma2 / 2;
+      auto tokens = static_cast<int64_t>(std::llround(std::lognormal_distribution<double>(mu, std::sqrt(sigma2))(rng)));
+      if (d.min > 0) tokens = std::max(tokens, d.min);
+      if (d.max > 0) tokens = std::min(tokens, d.max);
+      return std::max<int64_t>(1, tokens);
+    }
+  }
+  return 1;
+}
+
+bool within_limits(const WorkloadSpec& spec, size_t count, double arrival) {
+  if (spec.max_requests > 0 && static_cast<int64_t>(count) >= spec.max_requests) return false;
+  if (spec.duration_s > 0 && arrival >= spec.duration_s) return false;
+  return true;
+}
+
+std::vector<RequestRecord> replay_trace(const WorkloadSpec& spec, scenarios::Diagnostics& diags) {
+  std::vector<RequestRecord> out;
+  const std::vector<scenarios::TraceRequest> trace = scenarios::read_trace(spec.trace_path, spec.trace_format, diags);
+  if (!diags.ok()) return out;
+  out.reserve(trace.size());
+  for (const auto& t : trace) {
+    const double arrival = t.arrival_s / spec.time_scale;
+    if (!within_limits(spec, out.size(), arrival)) break;
+    RequestRecord r;
+    r.id = out.size();
+    r.arrival_s = arrival;
+    r.input_tokens = std::max<int64_t>(1, t.input_tokens);
+    r.output_tokens = std::max<int64_t>(1, t.output_tokens);
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<RequestRecord> synthesize(const WorkloadSpec& spec, uint64_t seed) {
+  std::vector<RequestRecord> out;
+  std::mt19937_64 rng(seed);
+  // Gamma inter-arrivals with mean 1/rate and coefficient of variation cv: shape 1/cv^2,
+  // scale cv^2/rate (cv = 1 is the Poisson process).
+  const double shape = 1.0 / (spec.cv * spec.cv);
+  std::gamma_distribution<double> gamma(shape, 1.0 / (spec.rate_per_s * shape));
+  std::exponential_distribution<double> exponential(spec.rate_per_s);
+  double t = 0;
+  while (true) {
+    switch (spec.kind) {
+      case WorkloadKind::kPoisson: t += exponential(rng); break;
+      case WorkloadKind::kGamma: t += gamma(rng); break;
+      case WorkloadKind::kFixedRate: t += 1.0 / spec.rate_per_s; break;
+      case WorkloadKind::kTrace: break;
+    }
+    if (!within_limits(spec, out.size(), t)) break;
+    RequestRecord r;
+    r.id = out.size();
+    r.arrival_s = t;
+    r.input_tokens = draw_length(spec.input, rng);
+    r.output_tokens = draw_length(spec.output, rng);
+    out.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<RequestRecord> build_workload(const scenarios::Scenario& scenario, scenarios::Diagnostics& diags) {
+  const WorkloadSpec& spec = scenario.serving->workload;
+  if (spec.kind == WorkloadKind::kTrace) return replay_trace(spec, diags);
+  if (spec.max_requests <= 0 && spec.duration_s <= 0) {
+    diags.error(scenario.where("serving.workload"),
+                "a synthetic workload never ends; expected max_requests or duration");
+    return {};
+  }
+  return synthesize(spec, scenario.seed);
+}
+
+}  // namespace stratum::sim

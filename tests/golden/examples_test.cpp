@@ -1,0 +1,135 @@
+// Every example scenario runs from the command line; two runs with the same seed give identical
+// bytes; every request appears exactly once in requests.csv; metrics.json matches its stored
+// golden copy (update only with scripts/update-golden.sh, which asks for the reason).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "../support/cli_runner.hpp"
+
+namespace fs = std::filesystem;
+using stratum::testing::read_file;
+using stratum::testing::run_stratum;
+using stratum::testing::scratch_dir;
+using stratum::testing::shell_quote;
+
+namespace {
+
+std::vector<std::string> example_stems() {
+  std::vector<std::string> stems;
+  for (const auto& e : fs::directory_iterator(STRATUM_SOURCE_DIR "/scenarios/examples")) {
+    if (e.path().extension() == ".pbtxt") stems.push_back(e.path().stem().string());
+  }
+  std::sort(stems.begin(), stems.end());
+  return stems;
+}
+
+class Example : public ::testing::TestWithParam<std::string> {
+ protected:
+  fs::path scenario() const { return fs::path(STRATUM_SOURCE_DIR "/scenarios/examples") / (GetParam() + ".pbtxt"); }
+};
+
+TEST_P(Example, RunsDeterministicallyAndAccountsForEveryRequest) {
+  const fs::path dir = scratch_dir(GetParam());
+  const auto a = run_stratum("run " + shell_quote(scenario().string()) + " --progress=none --out " +
+                                 shell_quote((dir / "a").string()), dir);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const auto b = run_stratum("run " + shell_quote(scenario().string()) + " --progress=none --out " +
+                                 shell_quote((dir / "b").string()), dir);
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  for (const char* file : {"metrics.json", "requests.csv", "timeseries.csv"}) {
+    EXPECT_EQ(read_file(dir / "a" / file), read_file(dir / "b" / file)) << file << " differs between runs";
+  }
+  EXPECT_TRUE(fs::exists(dir / "a" / "run.json"));
+
+  // Every request of the workload exactly once, and each one settled.
+  std::istringstream csv(read_file(dir / "a" / "requests.csv"));
+  std::string line;
+  std::getline(csv, line);
+  std::set<long> ids;
+  long rows = 0;
+  while (std::getline(csv, line)) {
+    ++rows;
+    ids.insert(std::stol(line.substr(0, line.find(','))));
+    EXPECT_TRUE(line.find(",completed,") != std::string::npos || line.find(",rejected,") != std::string::npos) << line;
+  }
+  EXPECT_EQ(static_cast<long>(ids.size()), rows);
+  const std::string metrics = read_file(dir / "a" / "metrics.json");
+  EXPECT_NE(metrics.find("\"arrived\": " + std::to_string(rows) + ","), std::string::npos);
+
+  const fs::path golden = fs::path(STRATUM_SOURCE_DIR "/tests/golden/expected") / (GetParam() + ".metrics.json");
+  ASSERT_TRUE(fs::exists(golden)) << "no golden copy; create it with scripts/update-golden.sh";
+  EXPECT_EQ(metrics, read_file(golden)) << "metrics.json changed; if intended, run scripts/update-golden.sh";
+  fs::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Examples, Example, ::testing::ValuesIn(example_stems()),
+                         [](const ::testing::TestParamInfo<std::string>& param_info) {
+                           std::string name = param_info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+TEST(Cli, SeedChangesSyntheticResultsButNotTheirCount) {
+  const fs::path dir = scratch_dir("seed");
+  const std::string scenario = shell_quote(STRATUM_SOURCE_DIR "/scenarios/examples/poisson_chat.pbtxt");
+  const auto a = run_stratum("run " + scenario + " --progress=none --seed 1 --out " + shell_quote((dir / "a").string()), dir);
+  const auto b = run_stratum("run " + scenario + " --progress=none --seed 2 --out " + shell_quote((dir / "b").string()), dir);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_NE(read_file(dir / "a" / "requests.csv"), read_file(dir / "b" / "requests.csv"));
+  fs::remove_all(dir);
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  const fs::path dir = scratch_dir("usage");
+  EXPECT_EQ(run_stratum("", dir).exit_code, 2);
+  EXPECT_EQ(run_stratum("frobnicate", dir).exit_code, 2);
+  EXPECT_EQ(run_stratum("run", dir).exit_code, 2);
+  EXPECT_EQ(run_stratum("run a.pbtxt --progress=loud", dir).exit_code, 2);
+  EXPECT_EQ(run_stratum("run a.pbtxt --bogus", dir).exit_code, 2);
+  EXPECT_EQ(run_stratum("help", dir).exit_code, 0);
+  fs::remove_all(dir);
+}
+
+TEST(Cli, CatalogListsEveryGpuAndModel) {
+  const fs::path dir = scratch_dir("catalog");
+  const auto r = run_stratum("catalog", dir);
+  ASSERT_EQ(r.exit_code, 0);
+  for (const char* id : {"h100-sxm5-80gb", "h200-sxm-141gb", "h800-sxm-80gb", "a100-sxm4-80gb", "a30-24gb", "l40s-48gb",
+                         "rtx-4090-24gb", "jetson-agx-orin-64gb", "ascend-910b", "llama-3.1-8b", "llama-3.1-70b",
+                         "llama-3.1-405b", "qwen2.5-7b", "qwen2.5-32b", "qwen2.5-72b", "mixtral-8x7b"}) {
+    EXPECT_NE(r.out.find(id), std::string::npos) << id;
+  }
+  fs::remove_all(dir);
+}
+
+TEST(Cli, WorkloadOptionReplacesTheTrace) {
+  const fs::path dir = scratch_dir("workload");
+  const auto r = run_stratum("run " + shell_quote(STRATUM_SOURCE_DIR "/scenarios/examples/poisson_chat.pbtxt") +
+                                 " --progress=none --workload " +
+                                 shell_quote(STRATUM_SOURCE_DIR "/scenarios/traces/mooncake-fast25/synthetic_trace.jsonl") +
+                                 " --set serving.replica.count=1 --out " + shell_quote((dir / "out").string()),
+                             dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(read_file(dir / "out" / "metrics.json").find("\"arrived\": 3993,"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(Cli, TraceOptionWritesChromeTraceEvents) {
+  const fs::path dir = scratch_dir("trace");
+  const auto r = run_stratum("run " + shell_quote(STRATUM_SOURCE_DIR "/scenarios/examples/poisson_chat.pbtxt") +
+                                 " --progress=none --trace --out " + shell_quote((dir / "out").string()),
+                             dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string trace = read_file(dir / "out" / "trace.json");
+  EXPECT_EQ(trace.rfind("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[", 0), 0u);
+  EXPECT_NE(trace.find("\"ph\":\"X\""), std::string::npos);
+  EXPECT_NE(trace.find("\"ph\":\"C\""), std::string::npos);
+  fs::remove_all(dir);
+}
+
+}  // namespace

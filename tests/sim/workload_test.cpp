@@ -1,0 +1,125 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "stratum/sim/workload.hpp"
+
+namespace stratum::sim {
+namespace {
+
+scenarios::Scenario synthetic(scenarios::WorkloadKind kind, double rate, double cv, int64_t n) {
+  scenarios::Scenario s;
+  s.seed = 11;
+  scenarios::ServingSpec serving;
+  serving.workload.kind = kind;
+  serving.workload.rate_per_s = rate;
+  serving.workload.cv = cv;
+  serving.workload.max_requests = n;
+  serving.workload.input = {scenarios::LengthKind::kUniform, 0, 100, 200, 0, 0};
+  serving.workload.output = {scenarios::LengthKind::kLognormal, 0, 1, 0, 200, 150};
+  s.serving = serving;
+  return s;
+}
+
+// Mean and coefficient of variation of the inter-arrival gaps.
+std::pair<double, double> gap_moments(const std::vector<RequestRecord>& r) {
+  double sum = 0, sq = 0;
+  double prev = 0;
+  for (const auto& x : r) {
+    const double g = x.arrival_s - prev;
+    prev = x.arrival_s;
+    sum += g;
+    sq += g * g;
+  }
+  const double n = static_cast<double>(r.size());
+  const double mean = sum / n;
+  return {mean, std::sqrt(sq / n - mean * mean) / mean};
+}
+
+TEST(Workload, PoissonHasItsRateAndUnitCv) {
+  scenarios::Diagnostics diags;
+  const auto r = build_workload(synthetic(scenarios::WorkloadKind::kPoisson, 5.0, 1.0, 50000), diags);
+  ASSERT_TRUE(diags.ok());
+  ASSERT_EQ(r.size(), 50000u);
+  const auto [mean, cv] = gap_moments(r);
+  EXPECT_NEAR(mean, 0.2, 0.2 * 0.02);
+  EXPECT_NEAR(cv, 1.0, 0.03);
+}
+
+TEST(Workload, GammaHasItsCv) {
+  scenarios::Diagnostics diags;
+  const auto r = build_workload(synthetic(scenarios::WorkloadKind::kGamma, 2.0, 3.0, 50000), diags);
+  const auto [mean, cv] = gap_moments(r);
+  EXPECT_NEAR(mean, 0.5, 0.5 * 0.05);
+  EXPECT_NEAR(cv, 3.0, 0.15);
+}
+
+TEST(Workload, FixedRateIsEvenlySpaced) {
+  scenarios::Diagnostics diags;
+  const auto r = build_workload(synthetic(scenarios::WorkloadKind::kFixedRate, 4.0, 1.0, 10), diags);
+  ASSERT_EQ(r.size(), 10u);
+  EXPECT_DOUBLE_EQ(r[0].arrival_s, 0.25);
+  EXPECT_DOUBLE_EQ(r[9].arrival_s, 2.5);
+}
+
+TEST(Workload, LengthsFollowTheirDistributions) {
+  scenarios::Diagnostics diags;
+  const auto r = build_workload(synthetic(scenarios::WorkloadKind::kPoisson, 5.0, 1.0, 40000), diags);
+  double out_sum = 0;
+  for (const auto& x : r) {
+    EXPECT_GE(x.input_tokens, 100);
+    EXPECT_LE(x.input_tokens, 200);
+    out_sum += static_cast<double>(x.output_tokens);
+  }
+  EXPECT_NEAR(out_sum / r.size(), 200.0, 200.0 * 0.03);  // log-normal mean, barely clamped
+}
+
+TEST(Workload, SameSeedSameRequestsOtherSeedOthers) {
+  scenarios::Diagnostics diags;
+  auto s = synthetic(scenarios::WorkloadKind::kPoisson, 5.0, 1.0, 100);
+  const auto a = build_workload(s, diags);
+  const auto b = build_workload(s, diags);
+  s.seed = 12;
+  const auto c = build_workload(s, diags);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].arrival_s, b[i].arrival_s);
+    EXPECT_EQ(a[i].output_tokens, b[i].output_tokens);
+  }
+  EXPECT_NE(a[5].arrival_s, c[5].arrival_s);
+}
+
+TEST(Workload, DurationStopsArrivals) {
+  scenarios::Diagnostics diags;
+  auto s = synthetic(scenarios::WorkloadKind::kFixedRate, 10.0, 1.0, 0);
+  s.serving->workload.duration_s = 3.0;
+  const auto r = build_workload(s, diags);
+  EXPECT_EQ(r.size(), 29u);  // 0.1 .. 2.9 s
+}
+
+TEST(Workload, NeverEndingSyntheticWorkloadIsAnError) {
+  scenarios::Diagnostics diags;
+  auto s = synthetic(scenarios::WorkloadKind::kPoisson, 10.0, 1.0, 0);
+  EXPECT_TRUE(build_workload(s, diags).empty());
+  EXPECT_FALSE(diags.ok());
+}
+
+TEST(Workload, ReplaysTheAzureTraceWithTimeScale) {
+  scenarios::Scenario s;
+  scenarios::ServingSpec serving;
+  serving.workload.kind = scenarios::WorkloadKind::kTrace;
+  serving.workload.trace_path = STRATUM_SOURCE_DIR "/scenarios/traces/azure-llm-2023/conv.csv";
+  serving.workload.trace_format = scenarios::TraceFormat::kAzureCsv;
+  serving.workload.time_scale = 2.0;
+  s.serving = serving;
+  scenarios::Diagnostics diags;
+  const auto r = build_workload(s, diags);
+  ASSERT_TRUE(diags.ok()) << diags.to_string();
+  ASSERT_EQ(r.size(), 19366u);
+  EXPECT_EQ(r.front().arrival_s, 0.0);
+  EXPECT_NEAR(r.back().arrival_s, 3500.0 / 2, 300.0);  // 58 minutes halved
+  for (size_t i = 0; i < r.size(); ++i) EXPECT_EQ(r[i].id, i);
+}
+
+}  // namespace
+}  // namespace stratum::sim
