@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "stratum/calibration/memory.hpp"
 #include "stratum/calibration/precision_plan.hpp"
 
 namespace stratum::calibration {
@@ -78,9 +79,8 @@ IterationCost IterationModel::cost(const IterationBatch& batch) const {
   const double stream_b = scenarios::bytes_per_element(p.stream);
   const double t = static_cast<double>(tokens);
   const double h = static_cast<double>(hidden);
-  // GQA under TP: query heads split evenly; KV heads split too, but each rank keeps at least one
-  // (vLLM replicates KV heads when tp > kv_heads).
-  const AttentionShape shape{model_.heads / tp, std::max<int64_t>(1, model_.kv_heads / tp), hd};
+  // GQA under TP: query heads split evenly; KV heads as the memory plan holds them.
+  const AttentionShape shape{model_.heads / tp, kv_heads_per_gpu(model_, tp), hd};
   const double act_bytes = t * h * stream_b;  // one [tokens x hidden] activation
 
   // ---- one decoder layer; every layer has the same shape, so it is costed once ----

@@ -38,13 +38,13 @@ double other_parameters(const ModelSpec& m) {
   return embeddings + norms + routers;
 }
 
-int64_t kv_heads_per_gpu(const ModelSpec& m, int tp) {
+}  // namespace
+
+int64_t kv_heads_per_gpu(const scenarios::ModelSpec& m, int tp) {
   // Sharded evenly over ranks; when tp exceeds kv_heads each rank keeps a replica of one head
   // (vLLM's QKVParallelLinear).
   return std::max<int64_t>(1, (m.kv_heads + tp - 1) / tp);
 }
-
-}  // namespace
 
 double parameter_count(const ModelSpec& model) { return linear_parameters(model) + other_parameters(model); }
 

@@ -53,13 +53,17 @@ void StaticBatcher::form_batch() {
   longest_output_ = 0;
   while (!waiting_.empty() && std::ssize(batch_) < batch_size_) {
     const SequenceRequest& r = waiting_.front();
-    const int64_t need = blocks_for(r.prompt_tokens + r.output_tokens);
-    const int64_t padded = (std::ssize(batch_) + 1) * std::max(longest_prompt_, r.prompt_tokens);
+    const int64_t prompt = std::max(longest_prompt_, r.prompt_tokens);
+    const int64_t output = std::max(longest_output_, r.output_tokens);
+    const int64_t slots = std::ssize(batch_) + 1;
+    // FasterTransformer allocates every slot's KV cache for the padded length (longest prompt +
+    // longest output of the batch) up front, and attention runs over that padded context.
+    const int64_t blocks = slots * blocks_for(prompt + output);
     // Enqueue guaranteed that the first request fits alone.
-    if (!batch_.empty() && (reserved_blocks_ + need > total_blocks_ || padded > max_batched_tokens_)) break;
-    reserved_blocks_ += need;
-    longest_prompt_ = std::max(longest_prompt_, r.prompt_tokens);
-    longest_output_ = std::max(longest_output_, r.output_tokens);
+    if (!batch_.empty() && (blocks > total_blocks_ || slots * prompt > max_batched_tokens_)) break;
+    reserved_blocks_ = blocks;
+    longest_prompt_ = prompt;
+    longest_output_ = output;
     batch_.push_back(r);
     waiting_.pop_front();
   }

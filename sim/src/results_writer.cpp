@@ -144,8 +144,7 @@ std::string run_json(const scenarios::Scenario& scenario, const ServingRunResult
     const double share = gpu_total > 0 ? run.gpu_seconds_by_provenance[p] / gpu_total : 0.0;
     provenance[calibration::to_string(static_cast<calibration::Provenance>(p))] = share;
   }
-  j["cost_model"] = {{"gpu_time_share_by_provenance", provenance},
-                     {"note", "roofline: no calibration profile covers these operations (DESIGN.md section 5)"}};
+  j["cost_model"] = {{"gpu_time_share_by_provenance", provenance}};
   j["wall_time_s"] = info.wall_s;
   j["engine_iterations"] = run.iterations;
   j["iterations_per_wall_s"] = info.wall_s > 0 ? static_cast<double>(run.iterations) / info.wall_s : 0.0;
@@ -172,7 +171,9 @@ std::string trace_json(const TraceLog& trace) {
     sep();
     out += R"({"ph":"X","pid":1,"tid":)";
     append_number(out, static_cast<long long>(s.track));
-    out += s.prefill_tokens > 0 ? R"(,"name":"prefill+decode","ts":)" : R"(,"name":"decode","ts":)";
+    out += s.prefill_tokens == 0 ? R"(,"name":"decode","ts":)"
+           : s.decode_tokens == 0 ? R"(,"name":"prefill","ts":)"
+                                  : R"(,"name":"prefill+decode","ts":)";
     append_number(out, s.start_s * 1e6);
     out += ",\"dur\":";
     append_number(out, s.duration_s * 1e6);

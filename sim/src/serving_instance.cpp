@@ -38,7 +38,7 @@ void ServingInstance::admit_inbox(double now) {
   while (!inbox_.empty()) {
     const RequestRecord& r = shared_.requests[inbox_.front()];
     inbox_.pop_front();
-    batcher_->enqueue(policies::SequenceRequest{r.id, r.input_tokens, r.output_tokens});
+    batcher_->enqueue(policies::SequenceRequest{r.id, r.input_tokens, r.output_tokens, r.arrival_s});
   }
   record_rejections(now);
 }
@@ -81,6 +81,9 @@ void ServingInstance::run_iteration(const policies::Batch& batch) {
     }
   }
   const calibration::IterationCost cost = iteration_model_.cost(iteration_batch_);
+  // The KV cache is fullest while the iteration runs: blocks for its new tokens are allocated
+  // and finished sequences have not yet released theirs.
+  summary_.kv_blocks_peak = std::max(summary_.kv_blocks_peak, batcher_->stats().kv_blocks_used);
 
   in_iteration_ = true;
   iteration_start_ = start;
@@ -112,7 +115,6 @@ void ServingInstance::run_iteration(const policies::Batch& batch) {
   summary_.prefill_tokens += batch.prefill_tokens;
   summary_.decode_tokens += batch.decode_tokens;
   summary_.preemptions += static_cast<int64_t>(outcome.preempted.size());
-  summary_.kv_blocks_peak = std::max(summary_.kv_blocks_peak, stats.kv_blocks_used);
   if (shared_.record_trace) {
     shared_.trace.slices.push_back({index_, start, cost.seconds, batch.prefill_tokens, batch.decode_tokens,
                                     static_cast<int64_t>(batch.entries.size())});

@@ -1,5 +1,6 @@
 // Google Benchmark of the engine's per-iteration hot path outside SimGrid: the cost of one
-// iteration (IterationModel::cost) and one scheduling round (Batcher::next_batch + complete).
+// iteration (IterationModel::cost) and one scheduling round (Batcher::next_batch + complete),
+// and of reading a trace.
 // Whole-run speed is measured by scripts/bench-serving.sh (one engine per process).
 #include <benchmark/benchmark.h>
 
@@ -9,6 +10,7 @@
 #include "stratum/calibration/roofline.hpp"
 #include "stratum/policies/batching.hpp"
 #include "stratum/scenarios/catalog.hpp"
+#include "stratum/scenarios/trace.hpp"
 
 namespace {
 
@@ -46,6 +48,17 @@ void BM_ContinuousBatchingRound(benchmark::State& state) {
   state.SetItemsProcessed(rounds);
 }
 BENCHMARK(BM_ContinuousBatchingRound)->Arg(32)->Arg(256);
+
+// Reading the hour-long Azure conversation trace (19,366 rows), done once per run.
+void BM_ReadAzureConversationTrace(benchmark::State& state) {
+  const std::string path = STRATUM_SOURCE_DIR "/scenarios/traces/azure-llm-2023/conv.csv";
+  for (auto _ : state) {
+    scenarios::Diagnostics diags;
+    benchmark::DoNotOptimize(scenarios::read_trace(path, scenarios::TraceFormat::kAzureCsv, diags));
+  }
+  state.SetItemsProcessed(state.iterations() * 19366);
+}
+BENCHMARK(BM_ReadAzureConversationTrace)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -46,7 +46,8 @@ TEST(StaticBatcher, WaitsForTheTimeoutThenPadsToTheLongestPromptAndOutput) {
     EXPECT_EQ(e.new_tokens, 100);  // padded to the longest prompt
   }
   EXPECT_EQ(prefill.prefill_tokens, 200);
-  EXPECT_EQ(b.stats().kv_blocks_used, 7 + 3);  // ceil(103/16) + ceil(45/16), reserved up front
+  // Every slot reserves the padded length up front (FasterTransformer): 2 x ceil((100 + 5) / 16).
+  EXPECT_EQ(b.stats().kv_blocks_used, 2 * 7);
   const IterationOutcome first = b.complete(prefill);
   EXPECT_EQ(first.first_token, (std::vector<uint64_t>{1, 2}));
   EXPECT_EQ(first.tokens_emitted, 2);
@@ -97,6 +98,14 @@ TEST(StaticBatcher, KvReservationAndPaddedPrefillLimitTheBatch) {
   EXPECT_FALSE(narrow.enqueue(req(9, 300, 1, 0)));
   EXPECT_FALSE(b.enqueue(req(10, 300, 30, 0)));  // 21 blocks > 20
   EXPECT_EQ(b.take_rejections().size(), 1u);
+
+  // Padding, not the true lengths, decides: alone each request needs 7 or 13 blocks, but batched
+  // both slots reserve the longest prompt + longest output, 2 x ceil(300 / 16) = 38 > 30.
+  StaticBatcher padded(spec(8, 0.0), 30, 4096);
+  ASSERT_TRUE(padded.enqueue(req(1, 100, 3, 0)));
+  ASSERT_TRUE(padded.enqueue(req(2, 10, 200, 0)));
+  EXPECT_EQ(padded.next_batch(0).entries.size(), 1u);
+  EXPECT_EQ(padded.stats().kv_blocks_used, 7);
 }
 
 TEST(StaticBatcher, ConservesRequestsAndTokensOverARandomWorkload) {

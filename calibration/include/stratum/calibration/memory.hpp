@@ -10,6 +10,10 @@ namespace stratum::calibration {
 // Parameter count from architecture fields (embeddings, attention, MLP or experts, norms, head).
 double parameter_count(const scenarios::ModelSpec& model);
 
+// KV heads each tensor-parallel rank holds: kv_heads / tp, rounded up, at least one (ranks
+// replicate a head when tp exceeds kv_heads, as vLLM's QKVParallelLinear does).
+int64_t kv_heads_per_gpu(const scenarios::ModelSpec& model, int tensor_parallel);
+
 // 2 x layers x kv_heads x head_dim x bytes per element (K and V), whole model, all GPUs.
 double kv_bytes_per_token(const scenarios::ModelSpec& model, scenarios::Precision kv_precision);
 

@@ -43,7 +43,10 @@ enum class SchedulerKind { kContinuous, kStatic };
 
 struct SchedulerSpec {
   SchedulerKind kind = SchedulerKind::kContinuous;
-  // Continuous batching (vLLM defaults, vllm/config.py SchedulerConfig / CacheConfig).
+  // Continuous batching. max_num_seqs 256, block size 16 and memory share 0.9 are vLLM's defaults
+  // (vllm/config.py SchedulerConfig / CacheConfig). vLLM's token budget default depends on its
+  // version, entry point and GPU (2,048 to 16,384 in V1); 8,192 is Stratum's choice within that
+  // range, so set it explicitly when matching a deployment.
   int max_num_seqs = 256;
   int64_t max_batched_tokens = 8192;
   bool chunked_prefill = false;
