@@ -15,9 +15,10 @@ import json, sys
 d = sys.argv[1]
 run = json.load(open(d + "/run.json"))
 m = json.load(open(d + "/metrics.json"))
-print(f"wall {run['wall_time_s']:.3f} s  simulated {m['simulated_time_s']:.0f} s  "
+print(f"wall {run['wall_time_s']:.3f} s (prepare {run['prepare_wall_s']:.3f}, simulate "
+      f"{run['simulate_wall_s']:.3f})  simulated {m['simulated_time_s']:.0f} s  "
       f"{run['simulated_per_wall_time']:.0f}x real time  {run['engine_iterations']} iterations  "
-      f"{run['iterations_per_wall_s']:.0f} iterations/s  requests {m['requests']['arrived']}  "
-      f"peak RSS {run['peak_rss_bytes'] / 2**20:.1f} MiB")
+      f"{run['iterations_per_wall_s']:.0f}/s overall, {run['iterations_per_simulate_wall_s']:.0f}/s in the engine  "
+      f"requests {m['requests']['arrived']}  peak RSS {run['peak_rss_bytes'] / 2**20:.1f} MiB")
 PY
 done

@@ -179,10 +179,10 @@ void ContinuousBatcher::schedule_chunked(Batch& batch) {
   }
 }
 
-Batch ContinuousBatcher::next_batch(double /*now_s*/) {
+const Batch& ContinuousBatcher::next_batch(double /*now_s*/) {
   if (in_flight_) throw std::logic_error("ContinuousBatcher::next_batch called again before complete()");
-  Batch batch;
-  batch.entries.reserve(running_.size() + 8);
+  Batch& batch = plan_;
+  batch.clear();
   if (chunked_) {
     schedule_chunked(batch);
   } else {
@@ -199,8 +199,9 @@ Batch ContinuousBatcher::next_batch(double /*now_s*/) {
   return batch;
 }
 
-IterationOutcome ContinuousBatcher::complete(const Batch& batch) {
-  IterationOutcome out;
+const IterationOutcome& ContinuousBatcher::complete(const Batch& batch) {
+  IterationOutcome& out = outcome_;
+  out.clear();
   out.preempted.swap(preempted_ids_);
   in_flight_ = false;
   size_t cursor = 0;

@@ -70,11 +70,12 @@ void StaticBatcher::form_batch() {
   step_ = 0;
 }
 
-Batch StaticBatcher::next_batch(double now_s) {
+const Batch& StaticBatcher::next_batch(double now_s) {
   for (SequenceRequest& r : waiting_) {
     if (r.arrival_s < 0) r.arrival_s = now_s;
   }
-  Batch batch;
+  Batch& batch = plan_;
+  batch.clear();
   if (batch_.empty()) {
     if (waiting_.empty()) return batch;
     const bool full = std::ssize(waiting_) >= batch_size_;
@@ -82,7 +83,6 @@ Batch StaticBatcher::next_batch(double now_s) {
     if (!full && !timed_out) return batch;
     form_batch();
   }
-  batch.entries.reserve(batch_.size());
   const auto slots = static_cast<int64_t>(batch_.size());
   if (step_ == 0) {
     for (const SequenceRequest& r : batch_) batch.entries.push_back({r.id, longest_prompt_, 0, true});
@@ -94,8 +94,9 @@ Batch StaticBatcher::next_batch(double now_s) {
   return batch;
 }
 
-IterationOutcome StaticBatcher::complete(const Batch& batch) {
-  IterationOutcome out;
+const IterationOutcome& StaticBatcher::complete(const Batch& batch) {
+  IterationOutcome& out = outcome_;
+  out.clear();
   if (batch.empty() || batch_.empty()) return out;
   // Only real tokens count: a slot whose request already produced all its output is padding.
   for (const SequenceRequest& r : batch_) {

@@ -146,8 +146,12 @@ std::string run_json(const scenarios::Scenario& scenario, const ServingRunResult
   }
   j["cost_model"] = {{"gpu_time_share_by_provenance", provenance}};
   j["wall_time_s"] = info.wall_s;
+  j["prepare_wall_s"] = info.prepare_s;
+  j["simulate_wall_s"] = info.simulate_s;
   j["engine_iterations"] = run.iterations;
   j["iterations_per_wall_s"] = info.wall_s > 0 ? static_cast<double>(run.iterations) / info.wall_s : 0.0;
+  j["iterations_per_simulate_wall_s"] =
+      info.simulate_s > 0 ? static_cast<double>(run.iterations) / info.simulate_s : 0.0;
   j["simulated_per_wall_time"] = info.wall_s > 0 ? run.simulated_time_s / info.wall_s : 0.0;
   j["peak_rss_bytes"] = info.peak_rss_bytes;
   return j.dump(2) + "\n";

@@ -92,7 +92,7 @@ void ServingInstance::run_iteration(const policies::Batch& batch) {
   busy_done_ += cost.seconds;
 
   const double now = sg4::Engine::get_clock();
-  const policies::IterationOutcome outcome = batcher_->complete(batch);
+  const policies::IterationOutcome& outcome = batcher_->complete(batch);
   for (uint64_t id : outcome.preempted) shared_.requests[id].preemptions++;
   for (uint64_t id : outcome.first_token) shared_.requests[id].first_token_s = now;
   for (uint64_t id : outcome.finished) {
@@ -127,7 +127,7 @@ void ServingInstance::run() {
   while (true) {
     const double now = sg4::Engine::get_clock();
     admit_inbox(now);
-    policies::Batch batch = batcher_->next_batch(now);
+    const policies::Batch& batch = batcher_->next_batch(now);
     if (!batch.empty()) {
       run_iteration(batch);
       continue;

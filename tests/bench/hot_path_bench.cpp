@@ -40,7 +40,7 @@ void BM_ContinuousBatchingRound(benchmark::State& state) {
     while (batcher->stats().waiting + batcher->stats().running < state.range(0)) {
       batcher->enqueue({next_id++, 200 + static_cast<int64_t>(rng() % 1500), 50 + static_cast<int64_t>(rng() % 300)});
     }
-    const policies::Batch batch = batcher->next_batch(0.0);
+    const policies::Batch& batch = batcher->next_batch(0.0);
     benchmark::DoNotOptimize(batcher->complete(batch));
     batcher->take_rejections();
     ++rounds;

@@ -86,6 +86,7 @@ int run_run(const Options& options, int argc, char** argv) {
     return kExitInvalidInput;
   }
   if (options.trace) scenario->output.trace = true;
+  const auto simulate_start = std::chrono::steady_clock::now();
 
   ProgressReporter progress(options.progress);
   sim::ServingRunOptions run_options;
@@ -93,12 +94,15 @@ int run_run(const Options& options, int argc, char** argv) {
   run_options.progress = [&progress](double fraction, double t) { progress.update(fraction, t); };
   const sim::ServingRunResult run = sim::run_serving(*scenario, std::move(requests), run_options);
   progress.finish();
+  const auto simulate_end = std::chrono::steady_clock::now();
   const sim::ServingMetrics metrics = sim::summarize(run, scenario->serving->slo);
 
   const std::string out_dir = default_out_dir(*scenario, options);
   sim::RunInfo info;
   info.version = STRATUM_VERSION;
   info.command_line = joined_command_line(argc, argv);
+  info.prepare_s = std::chrono::duration<double>(simulate_start - wall_start).count();
+  info.simulate_s = std::chrono::duration<double>(simulate_end - simulate_start).count();
   info.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   info.peak_rss_bytes = peak_rss_bytes();
   sim::write_serving_results(out_dir, *scenario, run, metrics, info);

@@ -33,6 +33,11 @@ struct Batch {
   int64_t prefill_tokens = 0;
   int64_t decode_tokens = 0;
   bool empty() const { return entries.empty(); }
+  // Empties the batch, keeping the entries' capacity.
+  void clear() {
+    entries.clear();
+    prefill_tokens = decode_tokens = 0;
+  }
 };
 
 // What an iteration's end did to requests.
@@ -41,6 +46,13 @@ struct IterationOutcome {
   std::vector<uint64_t> finished;     // generated their last token
   std::vector<uint64_t> preempted;    // lost their KV blocks (recompute later), before this iteration
   int64_t tokens_emitted = 0;
+  // Empties the outcome, keeping the vectors' capacity.
+  void clear() {
+    first_token.clear();
+    finished.clear();
+    preempted.clear();
+    tokens_emitted = 0;
+  }
 };
 
 struct Rejection {
@@ -61,10 +73,13 @@ class Batcher {
   virtual ~Batcher() = default;
   // Adds a request; returns false (and records a rejection) when it can never be served.
   virtual bool enqueue(const SequenceRequest& request) = 0;
-  // Chooses the next iteration's batch. Empty when nothing can run now.
-  virtual Batch next_batch(double now_s) = 0;
+  // Chooses the next iteration's batch. Empty when nothing can run now. The batch lives in the
+  // batcher, reused from iteration to iteration so the hot path does not allocate: it stays
+  // valid until the next call of next_batch().
+  virtual const Batch& next_batch(double now_s) = 0;
   // Advances state after `batch` ran. Preemptions decided in next_batch are reported here too.
-  virtual IterationOutcome complete(const Batch& batch) = 0;
+  // The outcome stays valid until the next call of complete().
+  virtual const IterationOutcome& complete(const Batch& batch) = 0;
   // Rejections since the last call.
   virtual std::vector<Rejection> take_rejections() = 0;
   virtual bool has_work() const = 0;

@@ -36,8 +36,8 @@ class ContinuousBatcher final : public Batcher {
   ContinuousBatcher(const scenarios::SchedulerSpec& spec, int64_t kv_blocks, int64_t max_model_len);
 
   bool enqueue(const SequenceRequest& request) override;
-  Batch next_batch(double now_s) override;
-  IterationOutcome complete(const Batch& batch) override;
+  const Batch& next_batch(double now_s) override;
+  const IterationOutcome& complete(const Batch& batch) override;
   std::vector<Rejection> take_rejections() override;
   bool has_work() const override { return !waiting_.empty() || !running_.empty(); }
   BatcherStats stats() const override;
@@ -86,6 +86,8 @@ class ContinuousBatcher final : public Batcher {
   std::vector<Sequence> victims_;       // preempted while building the current batch
   std::vector<uint64_t> preempted_ids_; // reported by the next complete()
   std::vector<Rejection> rejections_;
+  Batch plan_;                // returned by next_batch(), reused
+  IterationOutcome outcome_;  // returned by complete(), reused
 };
 
 }  // namespace stratum::policies

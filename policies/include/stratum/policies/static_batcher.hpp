@@ -29,8 +29,8 @@ class StaticBatcher final : public Batcher {
   StaticBatcher(const scenarios::SchedulerSpec& spec, int64_t kv_blocks, int64_t max_model_len);
 
   bool enqueue(const SequenceRequest& request) override;
-  Batch next_batch(double now_s) override;
-  IterationOutcome complete(const Batch& batch) override;
+  const Batch& next_batch(double now_s) override;
+  const IterationOutcome& complete(const Batch& batch) override;
   std::vector<Rejection> take_rejections() override;
   bool has_work() const override { return !waiting_.empty() || !batch_.empty(); }
   double next_wakeup_s() const override;
@@ -54,6 +54,8 @@ class StaticBatcher final : public Batcher {
   int64_t longest_output_ = 0;
   int64_t step_ = 0;  // 0: prefill next; j >= 1: decode step j
   std::vector<Rejection> rejections_;
+  Batch plan_;                // returned by next_batch(), reused
+  IterationOutcome outcome_;  // returned by complete(), reused
 };
 
 }  // namespace stratum::policies

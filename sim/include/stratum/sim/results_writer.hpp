@@ -15,7 +15,9 @@ namespace stratum::sim {
 struct RunInfo {
   std::string version;
   std::string command_line;
-  double wall_s = 0;
+  double wall_s = 0;      // whole command, from start to the results being written
+  double prepare_s = 0;   // loading, checking and reading the workload
+  double simulate_s = 0;  // the SimGrid run alone
   double peak_rss_bytes = 0;
 };
 
