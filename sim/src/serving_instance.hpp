@@ -35,7 +35,11 @@ class ServingInstance {
 
  private:
   void admit_inbox(double now);
-  void run_iteration(const policies::Batch& batch);
+  void run_busy_period(const policies::Batch& first);
+  // Records the start of an iteration at `start` and returns its duration.
+  double begin_iteration(const policies::Batch& batch, double start);
+  // Applies an iteration's outcome at `now`.
+  void finish_iteration(const policies::Batch& batch, double seconds, double now);
   void record_rejections(double now);
   void reject_stalled(double now);
   void settle();  // one more request completed or rejected

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -45,12 +46,14 @@ class LeastOutstandingRouter {
 void route_arrivals(ServingShared& shared, std::vector<std::unique_ptr<ServingInstance>>& instances) {
   LeastOutstandingRouter router;
   for (auto& request : shared.requests) {
+    shared.next_arrival_s = request.arrival_s;
     if (request.arrival_s > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(request.arrival_s);
     ServingInstance& target = router.pick(instances);
     target.deliver(request.id);
     target.wake();
   }
   shared.arrivals_done = true;
+  shared.next_arrival_s = std::numeric_limits<double>::infinity();
   for (auto& instance : instances) instance->wake();
 }
 
@@ -83,7 +86,8 @@ void sample_until_settled(ServingShared& shared, const std::vector<std::unique_p
   std::vector<double> busy_before(instances.size(), 0.0);
   const double total = static_cast<double>(shared.requests.size());
   for (int64_t k = 1; !shared.all_settled(); ++k) {
-    sg4::this_actor::sleep_until(static_cast<double>(k) * interval);
+    shared.next_sample_s = static_cast<double>(k) * interval;
+    sg4::this_actor::sleep_until(shared.next_sample_s);
     out.push_back(sample(shared, instances, sg4::Engine::get_clock(), interval, busy_before));
     if (progress) progress(total > 0 ? static_cast<double>(shared.settled) / total : 1.0, sg4::Engine::get_clock());
   }

@@ -3,6 +3,7 @@
 // engine, so plain data is safe to share between them.
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "stratum/calibration/cost_model.hpp"
@@ -21,6 +22,13 @@ struct ServingShared {
   TraceLog trace;
   std::array<double, calibration::kProvenanceCount> gpu_seconds_by_provenance{};
   int64_t iterations = 0;
+
+  // The next instants at which an actor other than a serving instance acts: an arrival (the
+  // router) and a timeseries sample (the sampler). Instances run ahead of SimGrid's clock only
+  // up to the earlier of the two.
+  double next_arrival_s = 0;
+  double next_sample_s = 0;
+  double next_event_s() const { return next_arrival_s < next_sample_s ? next_arrival_s : next_sample_s; }
 
   bool all_settled() const { return settled == static_cast<int64_t>(requests.size()); }
 };
