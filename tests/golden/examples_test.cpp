@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "../support/cli_runner.hpp"
 
 namespace fs = std::filesystem;
@@ -95,6 +97,42 @@ TEST(Cli, UsageErrorsExitTwo) {
   fs::remove_all(dir);
 }
 
+TEST(Cli, ProgressJsonIsOneObjectPerLineOnStderr) {
+  const fs::path dir = scratch_dir("progress");
+  const auto r = run_stratum("run " + shell_quote(STRATUM_SOURCE_DIR "/scenarios/examples/poisson_chat.pbtxt") +
+                                 " --progress=json --out " + shell_quote((dir / "out").string()),
+                             dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.err);
+  std::string line;
+  int n = 0;
+  double last = -1;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    const double p = j.at("progress").get<double>();
+    EXPECT_GT(p, last);
+    last = p;
+    ++n;
+  }
+  EXPECT_GT(n, 3);
+  EXPECT_DOUBLE_EQ(last, 1.0);
+  fs::remove_all(dir);
+}
+
+TEST(Cli, ValidateReportsEveryFile) {
+  const fs::path dir = scratch_dir("validate");
+  const std::string good = STRATUM_SOURCE_DIR "/scenarios/examples/quickstart.pbtxt";
+  const std::string bad = STRATUM_SOURCE_DIR "/tests/fuzz/cli_cases/model-too-big.pbtxt";
+  const auto ok = run_stratum("validate " + shell_quote(good), dir);
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(ok.out, good + ": ok\n");
+  const auto mixed = run_stratum("validate " + shell_quote(good) + " " + shell_quote(bad), dir);
+  EXPECT_EQ(mixed.exit_code, 1);
+  EXPECT_EQ(mixed.out, good + ": ok\n");
+  EXPECT_EQ(mixed.err.rfind(bad + ":4:3: error: llama-3.1-405b in BF16 does not fit", 0), 0u) << mixed.err;
+  fs::remove_all(dir);
+}
+
 TEST(Cli, CatalogListsEveryGpuAndModel) {
   const fs::path dir = scratch_dir("catalog");
   const auto r = run_stratum("catalog", dir);
@@ -125,10 +163,34 @@ TEST(Cli, TraceOptionWritesChromeTraceEvents) {
                                  " --progress=none --trace --out " + shell_quote((dir / "out").string()),
                              dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string trace = read_file(dir / "out" / "trace.json");
-  EXPECT_EQ(trace.rfind("{\"displayTimeUnit\":\"ms\",\"traceEvents\":[", 0), 0u);
-  EXPECT_NE(trace.find("\"ph\":\"X\""), std::string::npos);
-  EXPECT_NE(trace.find("\"ph\":\"C\""), std::string::npos);
+  // Perfetto's JSON importer reads the Chrome Trace Event format: an object with a traceEvents
+  // array whose events carry ph, pid, tid, ts (and dur for complete events), in microseconds.
+  const auto trace = nlohmann::json::parse(read_file(dir / "out" / "trace.json"));
+  ASSERT_TRUE(trace.at("traceEvents").is_array());
+  int slices = 0, counters = 0, names = 0;
+  double last_end_us = 0;
+  for (const auto& e : trace["traceEvents"]) {
+    const std::string ph = e.at("ph");
+    EXPECT_TRUE(e.at("pid").is_number_integer());
+    EXPECT_TRUE(e.at("tid").is_number_integer());
+    if (ph == "X") {
+      ++slices;
+      EXPECT_GE(e.at("dur").get<double>(), 0.0);
+      last_end_us = std::max(last_end_us, e.at("ts").get<double>() + e.at("dur").get<double>());
+    } else if (ph == "C") {
+      ++counters;
+      EXPECT_TRUE(e.at("args").contains("kv_blocks_used"));
+    } else if (ph == "M") {
+      ++names;
+    } else {
+      ADD_FAILURE() << "unexpected event type " << ph;
+    }
+  }
+  EXPECT_EQ(names, 2);  // one track per serving instance
+  EXPECT_GT(slices, 0);
+  EXPECT_EQ(counters, slices);
+  const auto metrics = nlohmann::json::parse(read_file(dir / "out" / "metrics.json"));
+  EXPECT_LE(last_end_us / 1e6, metrics["simulated_time_s"].get<double>() + 1e-9);
   fs::remove_all(dir);
 }
 
