@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "request_checks.hpp"
+
 namespace stratum::policies {
 
 StaticBatcher::StaticBatcher(const scenarios::SchedulerSpec& spec, int64_t kv_blocks, int64_t max_model_len)
@@ -23,17 +25,12 @@ StaticBatcher::StaticBatcher(const scenarios::SchedulerSpec& spec, int64_t kv_bl
 void StaticBatcher::reject(uint64_t id, std::string reason) { rejections_.push_back({id, std::move(reason)}); }
 
 bool StaticBatcher::enqueue(const SequenceRequest& r) {
-  const std::string tokens = std::to_string(r.prompt_tokens) + " prompt + " + std::to_string(r.output_tokens) +
-                             " output tokens";
-  if (r.prompt_tokens < 1 || r.output_tokens < 1) {
-    reject(r.id, "needs at least 1 prompt and 1 output token, got " + tokens);
+  if (std::string why = length_rejection(r, max_model_len_); !why.empty()) {
+    reject(r.id, std::move(why));
     return false;
   }
+  const std::string tokens = describe_tokens(r);
   const int64_t total = r.prompt_tokens + r.output_tokens;
-  if (total > max_model_len_) {
-    reject(r.id, tokens + " = " + std::to_string(total) + " exceed max_model_len " + std::to_string(max_model_len_));
-    return false;
-  }
   if (r.prompt_tokens > max_batched_tokens_) {
     reject(r.id, "prompt of " + std::to_string(r.prompt_tokens) + " tokens exceeds max_batched_tokens " +
                      std::to_string(max_batched_tokens_));

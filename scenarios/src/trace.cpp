@@ -92,20 +92,37 @@ bool parse_count(std::string_view s, int64_t& out) {
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s.substr(0, 40)) + "\""; }
 
+// Splits a buffer into lines ending in LF or CRLF, numbered from 1.
+class LineReader {
+ public:
+  explicit LineReader(std::string_view text) : text_(text) {}
+  bool next(std::string_view& row) {
+    if (pos_ >= text_.size()) return false;
+    size_t end = text_.find('\n', pos_);
+    if (end == std::string_view::npos) end = text_.size();
+    row = text_.substr(pos_, end - pos_);
+    pos_ = end + 1;
+    ++line_;
+    if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
+    return true;
+  }
+  int line() const { return line_; }
+
+ private:
+  std::string_view text_;
+  size_t pos_ = 0;
+  int line_ = 0;
+};
+
 void read_azure(std::string_view text, std::vector<TraceRequest>& out, RowErrors& errors) {
   // One pass over the buffer; rows are "timestamp,context,generated".
   std::vector<int64_t> ns;
   ns.reserve(text.size() / 36);  // about 36 bytes per row in the 2023 files
   out.reserve(text.size() / 36);
-  size_t pos = 0;
-  int line = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view row = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++line;
-    if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
+  LineReader lines(text);
+  std::string_view row;
+  while (lines.next(row)) {
+    const int line = lines.line();
     if (line == 1) {
       if (row.substr(0, 3) == "\xEF\xBB\xBF") row.remove_prefix(3);  // UTF-8 byte-order mark
       if (row != kAzureHeader) {
@@ -143,7 +160,7 @@ void read_azure(std::string_view text, std::vector<TraceRequest>& out, RowErrors
     ns.push_back(t);
     out.push_back(std::move(r));
   }
-  if (line == 0) errors.error(1, 1, "file is empty; expected the header \"" + std::string(kAzureHeader) + "\"");
+  if (lines.line() == 0) errors.error(1, 1, "file is empty; expected the header \"" + std::string(kAzureHeader) + "\"");
   if (ns.empty()) return;
   const int64_t first = *std::min_element(ns.begin(), ns.end());
   for (size_t i = 0; i < out.size(); ++i) out[i].arrival_s = static_cast<double>(ns[i] - first) * 1e-9;
@@ -164,15 +181,10 @@ bool get_count(const nlohmann::json& row, const char* key, int64_t& out, int lin
 }
 
 void read_mooncake(std::string_view text, std::vector<TraceRequest>& out, RowErrors& errors) {
-  size_t pos = 0;
-  int line = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view row = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++line;
-    if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
+  LineReader lines(text);
+  std::string_view row;
+  while (lines.next(row)) {
+    const int line = lines.line();
     if (row.find_first_not_of(" \t") == std::string_view::npos) continue;
     nlohmann::json j;
     try {
@@ -217,7 +229,7 @@ void read_mooncake(std::string_view text, std::vector<TraceRequest>& out, RowErr
     }
     if (ok) out.push_back(std::move(r));
   }
-  if (line == 0) errors.error(1, 1, "file is empty; expected one JSON object per line");
+  if (lines.line() == 0) errors.error(1, 1, "file is empty; expected one JSON object per line");
 }
 
 }  // namespace
