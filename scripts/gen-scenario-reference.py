@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Generates docs/scenario-reference.md from the comments in scenarios/proto/stratum/*.proto.
+"""Generates docs/scenario-reference.md from the comments in scenarios/proto/stratum/*.proto
+(scenarios, the hardware and model catalogue, and calibration profiles).
 
 Every message, enum, field and enum value in the schema carries a comment (the lines of `//`
 right above it); this script turns them into one Markdown page. Standard library only.
@@ -12,7 +13,8 @@ import re
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-PROTOS = [ROOT / "scenarios/proto/stratum/scenario.proto", ROOT / "scenarios/proto/stratum/catalog.proto"]
+PROTOS = [ROOT / "scenarios/proto/stratum/scenario.proto", ROOT / "scenarios/proto/stratum/catalog.proto",
+          ROOT / "scenarios/proto/stratum/profile.proto"]
 OUTPUT = ROOT / "docs/scenario-reference.md"
 
 FIELD = re.compile(r"^(?:(optional|repeated)\s+)?([\w.]+)\s+(\w+)\s*=\s*\d+\s*;")
@@ -78,8 +80,11 @@ def render():
            "2^30, `Gb/s` bits per second. Units: time `ns us ms s min h`; size `B KB MB GB TB KiB "
            "MiB GiB TiB`; bandwidth the size units with `/s` and `Kb/s Mb/s Gb/s Tb/s`; rate `/s "
            "/min /h`; compute `FLOP/s GFLOP/s TFLOP/s PFLOP/s GOP/s TOP/s POP/s`; power `W kW`; "
-           "money `USD`. Command-line overrides use the same dotted paths: "
-           "`--set serving.replica.tensor_parallel=4`, `--set cluster.nodes[0].count=2`.", ""]
+           "money `USD`; frequency `Hz kHz MHz GHz`. Command-line overrides use the same dotted paths: "
+           "`--set serving.replica.tensor_parallel=4`, `--set cluster.nodes[0].count=2`.", "",
+           "Calibration profiles (`calibration/profiles/<gpu>.pbtxt`, written by `stratum-calibrate`, "
+           "or named by a scenario's `profile` field) follow the same conventions; their schema, "
+           "`profile.proto`, is the last section.", ""]
     for path in PROTOS:
         header, blocks = parse(path)
         out += [f"## `{path.relative_to(ROOT)}`", "", header, ""]

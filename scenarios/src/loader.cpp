@@ -1,11 +1,15 @@
 #include "stratum/scenarios/loader.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <set>
 
 #include "checker.hpp"
 #include "overrides.hpp"
+#include "scenario_profiles.hpp"
 #include "stratum/scenario.pb.h"
+#include "stratum/scenarios/fabric_capacity.hpp"
 #include "stratum/scenarios/suggest.hpp"
 #include "stratum/scenarios/trace.hpp"
 #include "text_parse.hpp"
@@ -37,6 +41,31 @@ constexpr double kMaxCv = 100;
 constexpr double kNvlinkLatency = 3.4e-6;
 constexpr double kPcieLatency = 5.7e-6;
 
+// Network defaults. DGX H100 joins its eight GPUs to the compute fabric through eight single-port
+// ConnectX-7 adapters of 400 Gb/s (InfiniBand NDR or 400 GbE), one per GPU (NVIDIA DGX H100 user
+// guide, "Hardware Overview"). PCIe-only servers have no such reference design: one 400 Gb/s NIC
+// per node for them is an assumption; set nics to match a deployment.
+constexpr double kNicBandwidth = 400e9 / 8;  // 400 Gb/s in bytes/s
+// GPU-to-NIC latency: half of the 14 us NCCL assumes per network hop for the Simple protocol
+// (NVIDIA NCCL src/graph/tuning.cc, hwLat[NET] ring Simple), one half at each end, so that one
+// NIC-to-NIC hop costs NCCL's figure before switch tiers. An assumption built on a tuning
+// constant, not a measurement; calibration (issue 5) replaces it.
+constexpr double kNicLatency = 14e-6 / 2;
+constexpr int64_t kMaxNicsPerNode = 64;  // assumption: a DGX H100 has 8 compute + 2 storage NICs
+// Switch ports. 64 is the NVIDIA Quantum-2 QM9700 (64 ports of 400 Gb/s NDR, its datasheet), the
+// FabricSpec default. 1024 is a sanity bound (assumption), far above any single switch.
+constexpr int64_t kMinRadix = 4;
+constexpr int64_t kMaxRadix = 1024;
+// Collectives sweep bounds: assumptions that catch unit slips and runaway sweeps. 1 TiB per rank
+// is over 5x the largest GPU memory in the catalogue; nccl-tests' usual doubling sweep from 8 B to
+// 8 GiB has 31 sizes, so 1000 sizes is far more than any real sweep.
+constexpr double kMaxCollectiveBytes = 1099511627776.0;  // 1 TiB
+constexpr double kMaxStepFactor = 1024;
+constexpr int64_t kMaxCollectiveSizes = 1000;
+// nccl-tests' defaults for -b and -e are both 32M, in binary units (nccl-tests README,
+// src/common.cu parsesize: K, M, G are powers of 1024).
+constexpr double kDefaultCollectiveBytes = 32.0 * 1024 * 1024;
+
 // vLLM's --block-size choices for CUDA (vllm/engine/arg_utils.py, [8, 16, 32]).
 constexpr int64_t kBlockSizes[] = {8, 16, 32};
 
@@ -56,12 +85,20 @@ class Builder {
     out_.name = msg_.has_name() ? msg_.name() : std::filesystem::path(out_.file).stem().string();
     out_.seed = msg_.has_seed() ? msg_.seed() : 1;
     cluster();
-    if (!msg_.has_serving()) {
-      c_.missing("serving", "serving { model: ... workload { ... } }");
-    } else {
-      serving();
+    if (msg_.has_fidelity()) {
+      out_.fidelity = msg_.fidelity() == pb::ANALYTIC ? CommFidelity::kAnalytic : CommFidelity::kFlow;
     }
+    // A scenario runs one workload: serving, or a collectives sweep.
+    if (msg_.has_serving() && msg_.has_collectives()) {
+      c_.error("collectives", "serving and collectives are both set; expected exactly one of them (one workload per "
+                              "scenario)");
+    } else if (!msg_.has_serving() && !msg_.has_collectives()) {
+      c_.missing("serving", "serving { model: ... workload { ... } }");
+    }
+    if (msg_.has_serving()) serving();
+    if (msg_.has_collectives()) collectives();
     output();
+    detail::load_scenario_profiles(msg_, catalog_, c_, out_);
   }
 
  private:
@@ -123,9 +160,440 @@ class Builder {
       } else {
         g.intra_latency = g.intra == IntraConnect::kNvswitch ? kNvlinkLatency : kPcieLatency;
       }
+      nics(n, p, g);
       if (c_.diags().errors().size() != errors_before) cluster_ok_ = false;
       out_.cluster.nodes.push_back(std::move(g));
     }
+    if (cluster_ok_) {
+      for (const NodeGroup& g : out_.cluster.nodes) {
+        total_nodes_ += g.count;
+        total_gpus_ += static_cast<int64_t>(g.count) * g.gpus_per_node;
+        total_nics_ += static_cast<int64_t>(g.count) * g.nics.count;
+        max_nics_per_node_ = std::max<int64_t>(max_nics_per_node_, g.nics.count);
+      }
+    }
+    if (cl.has_fabric()) fabric(cl.fabric());
+  }
+
+  // The node's NICs. Without a fabric and without a nics block the node has none (count 0).
+  void nics(const pb::NodeGroup& n, const std::string& group, NodeGroup& g) {
+    const bool has_fabric = msg_.cluster().has_fabric();
+    if (!n.has_nics() && !has_fabric) return;
+    const pb::Nics& m = n.nics();
+    const std::string p = group + ".nics";
+    switch (m.placement_case()) {
+      case pb::Nics::kPerGpu:
+        g.nics.placement = NicPlacement::kPerGpu;
+        break;
+      case pb::Nics::kPerNode:
+        g.nics.placement = NicPlacement::kPerNode;
+        break;
+      case pb::Nics::PLACEMENT_NOT_SET:
+        // The default follows the node's kind: NVSwitch systems (DGX / HGX) have a NIC per GPU,
+        // PCIe servers one per node (see kNicBandwidth).
+        g.nics.placement = g.intra == IntraConnect::kNvswitch ? NicPlacement::kPerGpu : NicPlacement::kPerNode;
+        break;
+    }
+    if (g.nics.placement == NicPlacement::kPerGpu) {
+      g.nics.count = g.gpus_per_node;
+    } else if (m.has_per_node()) {
+      if (!m.per_node().has_count()) {
+        c_.missing(p + ".per_node.count", "an integer from 1 to " + std::to_string(kMaxNicsPerNode));
+      } else if (c_.int_range(p + ".per_node.count", m.per_node().count(), 1, kMaxNicsPerNode)) {
+        g.nics.count = static_cast<int>(m.per_node().count());
+      }
+    } else {
+      g.nics.count = 1;
+    }
+    g.nics.bandwidth = kNicBandwidth;
+    if (m.has_bandwidth()) {
+      c_.quantity_range(p + ".bandwidth", m.bandwidth(), Quantity::kBandwidth, g.nics.bandwidth, 0, true,
+                        kMaxBandwidth, "greater than 0 and at most 1000 TB/s");
+    }
+    g.nics.latency = kNicLatency;
+    if (m.has_latency()) {
+      c_.quantity_range(p + ".latency", m.latency(), Quantity::kTime, g.nics.latency, 0, false, kMaxLatency,
+                        "from 0 to 1 s");
+    }
+  }
+
+  // Switch ports: even (half down, half up at full bisection), kMinRadix to kMaxRadix.
+  bool radix(const std::string& p, bool present, int64_t value, int64_t& out) {
+    if (!present) return true;  // keeps the default
+    if (value < kMinRadix || value > kMaxRadix || value % 2 != 0) {
+      c_.error(p, p + " is " + std::to_string(value) + "; expected an even number of switch ports from " +
+                      std::to_string(kMinRadix) + " to " + std::to_string(kMaxRadix));
+      return false;
+    }
+    out = value;
+    return true;
+  }
+
+  // Down:up ratio of a switch of `ports` ports: from 1 to ports - 1 (at least one port up).
+  bool oversubscription(const std::string& p, bool present, double value, int64_t ports, double& out) {
+    if (!present) return true;
+    if (!c_.real_range(p, value, 1, false, static_cast<double>(ports - 1),
+                       "from 1 to " + std::to_string(ports - 1) + " (radix - 1: at least one port up)")) {
+      return false;
+    }
+    out = value;
+    return true;
+  }
+
+  void fabric(const pb::Fabric& f) {
+    FabricSpec& out = out_.cluster.fabric;
+    const std::string p = "cluster.fabric";
+    size_t tiers_needed = 0;  // 0: unknown (the topology itself is invalid)
+    bool ok = true;           // the topology's own numbers are valid: capacity can be checked
+    int64_t radix_value = out.radix;
+    switch (f.kind_case()) {
+      case pb::Fabric::kFatTree: {
+        out.kind = FabricKind::kFatTree;
+        const pb::FatTree& t = f.fat_tree();
+        const std::string q = p + ".fat_tree";
+        if (t.has_levels()) {
+          if (t.levels() != 2 && t.levels() != 3) {
+            c_.error(q + ".levels", q + ".levels is " + std::to_string(t.levels()) +
+                                        "; expected 2 (leaf-spine) or 3 (leaf-aggregation-core)");
+            ok = false;
+          } else {
+            out.levels = static_cast<int>(t.levels());
+          }
+        }
+        const bool radix_ok = radix(q + ".radix", t.has_radix(), t.radix(), radix_value);
+        // With a bad radix the ratio is still checked, against the largest radix.
+        const bool ratio_ok = oversubscription(q + ".oversubscription", t.has_oversubscription(), t.oversubscription(),
+                                               radix_ok ? radix_value : kMaxRadix, out.oversubscription);
+        ok = ok && radix_ok && ratio_ok;
+        if (ok) tiers_needed = static_cast<size_t>(out.levels);
+        out.radix = static_cast<int>(radix_value);
+        if (ok && cluster_ok_) shared_nics_fit_a_leaf(q, down_ports(out.radix, out.oversubscription));
+        // Every NIC needs a leaf port (fabric_capacity.hpp gives the formula).
+        const int64_t capacity = fat_tree_nic_capacity(out.levels, out.radix, out.oversubscription);
+        if (ok && cluster_ok_ && total_nics_ > capacity) {
+          const int64_t down = down_ports(out.radix, out.oversubscription);
+          const std::string formula =
+              out.levels == 2 ? "radix x down = " + std::to_string(out.radix) + " x " + std::to_string(down)
+                              : "radix^2 / 2 x down = " + std::to_string(out.radix * out.radix / 2) + " x " +
+                                    std::to_string(down);
+          c_.error(q, q + " holds at most " + std::to_string(capacity) + " NICs (" + std::to_string(out.levels) +
+                          " levels of " + std::to_string(out.radix) + "-port switches, oversubscription " +
+                          detail::format_number(out.oversubscription) + ": leaves of " + std::to_string(down) +
+                          " ports down, " + formula + ") but the cluster has " + std::to_string(total_nics_) +
+                          " NICs; expected a larger radix, 3 levels or more oversubscription");
+        }
+        break;
+      }
+      case pb::Fabric::kRailOptimized: {
+        out.kind = FabricKind::kRailOptimized;
+        const pb::RailOptimized& r = f.rail_optimized();
+        const std::string q = p + ".rail_optimized";
+        ok = radix(q + ".radix", r.has_radix(), r.radix(), radix_value);
+        out.radix = static_cast<int>(radix_value);
+        if (ok && r.has_spines()) {
+          if (c_.int_range(q + ".spines", r.spines(), 0, out.radix / 2)) {
+            out.spines = static_cast<int>(r.spines());
+          } else {
+            ok = false;
+          }
+        }
+        tiers_needed = 2;  // NIC to rail leaf, leaf to spine
+        if (!cluster_ok_) break;
+        // NIC i of every node is on rail i: that needs a NIC per GPU.
+        bool rails_ok = true;
+        for (size_t i = 0; i < out_.cluster.nodes.size(); ++i) {
+          const NodeGroup& g = out_.cluster.nodes[i];
+          if (g.nics.placement == NicPlacement::kPerGpu) continue;
+          const std::string n = "cluster.nodes[" + std::to_string(i) + "]";
+          const bool explicit_nics = msg_.cluster().nodes(static_cast<int>(i)).has_nics();
+          c_.error(n + ".nics", n + " (\"" + g.id + "\") has " +
+                                    (explicit_nics ? std::string("per_node NICs")
+                                                   : std::string("one NIC per node (the default for PCIE nodes)")) +
+                                    " but " + q + " puts NIC i of every node on rail i; expected nics { per_gpu {} }");
+          rails_ok = false;
+        }
+        // Every node has one NIC on every rail.
+        for (size_t i = 1; rails_ok && i < out_.cluster.nodes.size(); ++i) {
+          const NodeGroup& g = out_.cluster.nodes[i];
+          const NodeGroup& first = out_.cluster.nodes.front();
+          if (g.nics.count == first.nics.count) continue;
+          const std::string n = "cluster.nodes[" + std::to_string(i) + "]";
+          c_.error(n + ".gpus_per_node", n + " (\"" + g.id + "\") has " + std::to_string(g.nics.count) +
+                                             " NICs but cluster.nodes[0] has " + std::to_string(first.nics.count) +
+                                             ", one per rail; expected the same gpus_per_node in every group of " + q);
+          rails_ok = false;
+        }
+        const int64_t capacity = rail_optimized_node_capacity(out.radix, max_nics_per_node_);
+        if (ok && rails_ok && total_nodes_ > capacity) {
+          c_.error(q, q + " holds at most " + std::to_string(capacity) + " nodes (" + std::to_string(out.radix) +
+                          "-port switches, " + std::to_string(max_nics_per_node_) + " rails: radix / 2 x floor(radix / " +
+                          "rails) = " + std::to_string(out.radix / 2) + " x " +
+                          std::to_string(max_nics_per_node_ > 0 ? out.radix / max_nics_per_node_ : 0) +
+                          ") but the cluster has " + std::to_string(total_nodes_) +
+                          " nodes; expected a larger radix or a fat_tree / multi_pod fabric");
+        }
+        break;
+      }
+      case pb::Fabric::kMultiPod:
+        out.kind = FabricKind::kMultiPod;
+        tiers_needed = 3;  // NIC to leaf, leaf to pod spine, pod spine to core
+        multi_pod(f.multi_pod(), p + ".multi_pod", out);
+        break;
+      case pb::Fabric::KIND_NOT_SET:
+        c_.error(p, p + " has no topology; expected one of: fat_tree, rail_optimized, multi_pod");
+        break;
+    }
+    tiers(f, p, tiers_needed, out);
+  }
+
+  void multi_pod(const pb::MultiPod& m, const std::string& q, FabricSpec& out) {
+    int64_t radix_value = out.radix;
+    const bool radix_ok = radix(q + ".radix", m.has_radix(), m.radix(), radix_value);
+    out.radix = static_cast<int>(radix_value);
+    const bool ratio_ok = oversubscription(q + ".pod_oversubscription", m.has_pod_oversubscription(),
+                                           m.pod_oversubscription(), radix_ok ? radix_value : kMaxRadix,
+                                           out.pod_oversubscription);
+    const bool ok = radix_ok && ratio_ok;
+    if (!m.has_pod_gpus()) {
+      c_.missing(q + ".pod_gpus", "the GPUs of one pod, a whole number of nodes dividing the cluster's GPUs");
+      return;
+    }
+    const int64_t hi = cluster_ok_ ? total_gpus_ : kMaxNodes * kMaxGpusPerNode;
+    if (!c_.int_range(q + ".pod_gpus", m.pod_gpus(), 1, hi)) return;
+    const int64_t pod = m.pod_gpus();
+    out.pod_gpus = static_cast<int>(pod);
+    if (!cluster_ok_) return;
+    if (total_gpus_ % pod != 0) {
+      c_.error(q + ".pod_gpus", q + ".pod_gpus " + std::to_string(pod) + " does not divide the cluster's " +
+                                    std::to_string(total_gpus_) + " GPUs; expected a divisor of " +
+                                    std::to_string(total_gpus_));
+      return;
+    }
+    // Pods hold whole nodes, in node-major order; the fullest pod bounds the NIC count.
+    int64_t in_pod = 0, nics_in_pod = 0, max_pod_nics = 0;
+    for (const NodeGroup& g : out_.cluster.nodes) {
+      for (int c = 0; c < g.count; ++c) {
+        in_pod += g.gpus_per_node;
+        nics_in_pod += g.nics.count;
+        if (in_pod > pod) {
+          c_.error(q + ".pod_gpus", q + ".pod_gpus " + std::to_string(pod) + " splits a node of group \"" + g.id +
+                                        "\" (" + std::to_string(g.gpus_per_node) +
+                                        " GPUs) between pods; expected pods of whole nodes, in node order");
+          return;
+        }
+        if (in_pod == pod) {
+          max_pod_nics = std::max(max_pod_nics, nics_in_pod);
+          in_pod = 0;
+          nics_in_pod = 0;
+        }
+      }
+    }
+    if (!ok) return;
+    shared_nics_fit_a_leaf(q, out.radix / 2);  // pod leaves are at full bisection
+    const int64_t pods = total_gpus_ / pod;
+    if (pods > multi_pod_max_pods(out.radix)) {
+      c_.error(q + ".pod_gpus", q + ".pod_gpus " + std::to_string(pod) + " makes " + std::to_string(pods) +
+                                    " pods but a core of " + std::to_string(out.radix) +
+                                    "-port switches joins at most " + std::to_string(multi_pod_max_pods(out.radix)) +
+                                    " (one port per pod); expected larger pods or a larger radix");
+    }
+    // One pod needs no core: its spines give every port to leaves (a plain two-level fat-tree).
+    const int64_t down = pods == 1 ? out.radix : down_ports(out.radix, out.pod_oversubscription);
+    const int64_t capacity = pods == 1 ? fat_tree_nic_capacity(2, out.radix, 1.0)
+                                       : multi_pod_pod_nic_capacity(out.radix, out.pod_oversubscription);
+    if (max_pod_nics > capacity) {
+      const std::string why =
+          pods == 1 ? "one pod, no core: spines of " + std::to_string(down) + " ports down"
+                    : "pod_oversubscription " + detail::format_number(out.pod_oversubscription) + ": spines of " +
+                          std::to_string(down) + " ports down";
+      c_.error(q, q + " pods hold at most " + std::to_string(capacity) + " NICs (" + std::to_string(out.radix) +
+                      "-port switches, " + why + ", down x radix / 2 = " + std::to_string(down) + " x " +
+                      std::to_string(out.radix / 2) + ") but a pod has " + std::to_string(max_pod_nics) +
+                      " NICs; expected smaller pods or a larger radix");
+    }
+  }
+
+  // NICs shared by a node's GPUs join one leaf, so they must fit its `down` ports.
+  void shared_nics_fit_a_leaf(const std::string& q, int64_t down) {
+    for (size_t i = 0; i < out_.cluster.nodes.size(); ++i) {
+      const NodeGroup& g = out_.cluster.nodes[i];
+      if (g.nics.placement != NicPlacement::kPerNode || g.nics.count <= down) continue;
+      const std::string n = "cluster.nodes[" + std::to_string(i) + "].nics.per_node.count";
+      c_.error(n, n + " is " + std::to_string(g.nics.count) + " but a leaf of " + q + " has " + std::to_string(down) +
+                      " ports down, and a node's shared NICs join one leaf; expected at most " + std::to_string(down));
+    }
+  }
+
+  // Tier links from the NIC up: one entry (used at every tier) or exactly `needed`. One entry is
+  // expanded, so FabricSpec::tiers always has one per tier.
+  void tiers(const pb::Fabric& f, const std::string& p, size_t needed, FabricSpec& out) {
+    if (f.tier_size() == 0) {
+      c_.missing(p + ".tier", "tier { bandwidth: \"400 Gb/s\" latency: \"1 us\" }, one used at every tier or one "
+                              "per tier from the NIC up");
+      return;
+    }
+    for (int i = 0; i < f.tier_size(); ++i) {
+      const pb::FabricTier& t = f.tier(i);
+      const std::string q = p + ".tier[" + std::to_string(i) + "]";
+      FabricTier tier;
+      if (!t.has_bandwidth()) {
+        c_.missing(q + ".bandwidth", "a link bandwidth such as \"400 Gb/s\"");
+      } else {
+        c_.quantity_range(q + ".bandwidth", t.bandwidth(), Quantity::kBandwidth, tier.bandwidth, 0, true,
+                          kMaxBandwidth, "greater than 0 and at most 1000 TB/s");
+      }
+      if (!t.has_latency()) {
+        c_.missing(q + ".latency", "a link latency such as \"1 us\"");
+      } else {
+        c_.quantity_range(q + ".latency", t.latency(), Quantity::kTime, tier.latency, 0, false, kMaxLatency,
+                          "from 0 to 1 s");
+      }
+      out.tiers.push_back(tier);
+    }
+    const auto n = static_cast<size_t>(f.tier_size());
+    if (needed == 0 || n == needed) return;
+    if (n == 1) {
+      out.tiers.assign(needed, out.tiers.front());
+      return;
+    }
+    const char* what = out.kind == FabricKind::kFatTree ? "level of the fat_tree"
+                       : out.kind == FabricKind::kRailOptimized ? "tiers of rail_optimized (NIC-leaf, leaf-spine)"
+                                                                 : "tiers of multi_pod (NIC-leaf, leaf-spine, spine-core)";
+    c_.error(p + ".tier[" + std::to_string(std::min(n, needed)) + "]",
+             p + " has " + std::to_string(n) + " tier entries; expected 1 (used at every tier) or " +
+                 std::to_string(needed) + ", one per " + what + " from the NIC up");
+  }
+
+  void collectives() {
+    const pb::Collectives& m = msg_.collectives();
+    const std::string p = "collectives";
+    CollectivesSpec spec;
+    const int64_t gpus = cluster_ok_ ? total_gpus_ : kMaxNodes * kMaxGpusPerNode;
+    if (m.op_size() == 0) {
+      c_.missing(p + ".op", "at least one of: ALL_REDUCE, ALL_GATHER, REDUCE_SCATTER, ALL_TO_ALL, BROADCAST, "
+                            "SEND_RECV");
+    }
+    for (int i = 0; i < m.op_size(); ++i) {
+      CollectiveOp op = CollectiveOp::kAllReduce;
+      switch (m.op(i)) {
+        case pb::ALL_REDUCE: op = CollectiveOp::kAllReduce; break;
+        case pb::ALL_GATHER: op = CollectiveOp::kAllGather; break;
+        case pb::REDUCE_SCATTER: op = CollectiveOp::kReduceScatter; break;
+        case pb::ALL_TO_ALL: op = CollectiveOp::kAllToAll; break;
+        case pb::BROADCAST: op = CollectiveOp::kBroadcast; break;
+        case pb::SEND_RECV: op = CollectiveOp::kSendRecv; break;
+      }
+      if (std::find(spec.ops.begin(), spec.ops.end(), op) != spec.ops.end()) {
+        repeated(p + ".op[" + std::to_string(i) + "]", to_string(op));
+      } else {
+        spec.ops.push_back(op);
+      }
+    }
+    // Sizes: each bound defaults to the other, or to nccl-tests' 32M.
+    bool sizes_ok = true;
+    const std::string bounds = "greater than 0 and at most 1 TiB";
+    if (m.has_min_bytes()) {
+      sizes_ok = c_.quantity_range(p + ".min_bytes", m.min_bytes(), Quantity::kBytes, spec.min_bytes, 0, true,
+                                   kMaxCollectiveBytes, bounds);
+    }
+    if (m.has_max_bytes()) {
+      sizes_ok = c_.quantity_range(p + ".max_bytes", m.max_bytes(), Quantity::kBytes, spec.max_bytes, 0, true,
+                                   kMaxCollectiveBytes, bounds) &&
+                 sizes_ok;
+    }
+    if (!m.has_min_bytes()) spec.min_bytes = m.has_max_bytes() ? spec.max_bytes : kDefaultCollectiveBytes;
+    if (!m.has_max_bytes()) spec.max_bytes = m.has_min_bytes() ? spec.min_bytes : kDefaultCollectiveBytes;
+    if (sizes_ok && spec.max_bytes < spec.min_bytes) {
+      c_.error(p + ".max_bytes", p + ".max_bytes \"" + m.max_bytes() + "\" is below min_bytes \"" + m.min_bytes() +
+                                     "\"; expected at least min_bytes");
+      sizes_ok = false;
+    }
+    bool factor_ok = true;
+    if (m.has_step_factor()) {
+      factor_ok = c_.real_range(p + ".step_factor", m.step_factor(), 1, true, kMaxStepFactor,
+                                "greater than 1 and at most 1024");
+      if (factor_ok) spec.step_factor = m.step_factor();
+    }
+    if (sizes_ok && factor_ok) {
+      // Sizes min x f^i for i = 0, 1, ... while <= max (nccl-tests -f); the epsilon keeps an exact
+      // power (1 MiB x 2^10 = 1 GiB) in the sweep.
+      const double steps = std::floor(std::log(spec.max_bytes / spec.min_bytes) / std::log(spec.step_factor) + 1e-9);
+      if (steps + 1 > static_cast<double>(kMaxCollectiveSizes)) {
+        c_.error(p + ".step_factor", p + ".step_factor " + detail::format_number(spec.step_factor) + " from " +
+                                         m.min_bytes() + " to " + m.max_bytes() + " gives " +
+                                         detail::format_number(steps + 1) + " sizes; expected at most " +
+                                         std::to_string(kMaxCollectiveSizes) + " (a larger step_factor)");
+      }
+    }
+    bool ranks_ok = true;
+    for (int i = 0; i < m.ranks_size(); ++i) {
+      const std::string q = p + ".ranks[" + std::to_string(i) + "]";
+      if (!c_.int_range(q, m.ranks(i), 2, std::max<int64_t>(gpus, 2))) {
+        ranks_ok = false;
+      } else if (std::find(spec.ranks.begin(), spec.ranks.end(), m.ranks(i)) != spec.ranks.end()) {
+        repeated(q, std::to_string(m.ranks(i)));
+      } else {
+        spec.ranks.push_back(static_cast<int>(m.ranks(i)));
+      }
+    }
+    if (m.ranks_size() == 0 && cluster_ok_) {
+      if (total_gpus_ < 2) {
+        c_.error(p, p + " needs at least 2 GPUs but the cluster has " + std::to_string(total_gpus_) +
+                        "; expected a cluster of 2 or more GPUs");
+        ranks_ok = false;
+      } else {
+        spec.ranks.push_back(static_cast<int>(total_gpus_));  // every GPU, as nccl-tests over a whole job
+      }
+    }
+    for (int i = 0; i < m.algorithm_size(); ++i) {
+      CollectiveAlgorithm a = CollectiveAlgorithm::kAuto;
+      switch (m.algorithm(i)) {
+        case pb::RING: a = CollectiveAlgorithm::kRing; break;
+        case pb::TREE: a = CollectiveAlgorithm::kTree; break;
+        case pb::HIERARCHICAL: a = CollectiveAlgorithm::kHierarchical; break;
+        case pb::AUTO: a = CollectiveAlgorithm::kAuto; break;
+      }
+      if (std::find(spec.algorithms.begin(), spec.algorithms.end(), a) != spec.algorithms.end()) {
+        repeated(p + ".algorithm[" + std::to_string(i) + "]", to_string(a));
+      } else {
+        spec.algorithms.push_back(a);
+      }
+    }
+    if (spec.algorithms.empty()) spec.algorithms.push_back(CollectiveAlgorithm::kAuto);
+    if (m.has_concurrent_groups()) {
+      if (c_.int_range(p + ".concurrent_groups", m.concurrent_groups(), 1, gpus)) {
+        spec.concurrent_groups = static_cast<int>(m.concurrent_groups());
+      } else {
+        ranks_ok = false;
+      }
+    }
+    if (ranks_ok && cluster_ok_ && !spec.ranks.empty()) {
+      const int64_t largest = *std::max_element(spec.ranks.begin(), spec.ranks.end());
+      if (spec.concurrent_groups * largest > total_gpus_) {
+        c_.error(m.has_concurrent_groups() ? p + ".concurrent_groups" : p + ".ranks",
+                 p + ".concurrent_groups " + std::to_string(spec.concurrent_groups) + " x " + std::to_string(largest) +
+                     " ranks needs " + std::to_string(spec.concurrent_groups * largest) + " GPUs but the cluster has " +
+                     std::to_string(total_gpus_) + "; expected concurrent_groups x the largest rank count at most " +
+                     std::to_string(total_gpus_));
+      }
+    }
+    // Without a fabric, nodes cannot reach each other: every rank must be on the first node (ranks
+    // are the first GPUs, node-major, and concurrent groups follow one another).
+    if (ranks_ok && cluster_ok_ && !spec.ranks.empty() && out_.cluster.fabric.kind == FabricKind::kNone) {
+      const int64_t used =
+          spec.concurrent_groups * static_cast<int64_t>(*std::max_element(spec.ranks.begin(), spec.ranks.end()));
+      const int64_t first_node = out_.cluster.nodes.front().gpus_per_node;
+      if (used > first_node && used <= total_gpus_) {
+        c_.error(p, p + " uses " + std::to_string(used) + " GPUs (concurrent_groups x the largest rank count), more "
+                        "than one node's " + std::to_string(first_node) +
+                        ", but the cluster has no fabric; expected cluster { fabric { ... } } to join the nodes");
+      }
+    }
+    out_.collectives = std::move(spec);
+  }
+
+  void repeated(const std::string& path, const std::string& value) {
+    c_.error(path, path + " repeats " + value + "; expected each value once");
   }
 
   void serving() {
@@ -431,6 +899,11 @@ class Builder {
   Checker c_;
   bool cluster_ok_ = false;         // every node group valid: the fit check can run
   int64_t max_gpus_per_node_ = 0;   // largest valid gpus_per_node
+  // Totals over the whole cluster, set when cluster_ok_.
+  int64_t total_nodes_ = 0;
+  int64_t total_gpus_ = 0;
+  int64_t total_nics_ = 0;
+  int64_t max_nics_per_node_ = 0;   // rails of a rail-optimised fabric
 };
 
 }  // namespace

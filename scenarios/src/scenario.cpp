@@ -13,6 +13,29 @@ const char* to_string(Precision p) {
   return "?";
 }
 
+// The schema's own names (scenario.proto), so that text written from them reads back.
+const char* to_string(CollectiveOp op) {
+  switch (op) {
+    case CollectiveOp::kAllReduce: return "ALL_REDUCE";
+    case CollectiveOp::kAllGather: return "ALL_GATHER";
+    case CollectiveOp::kReduceScatter: return "REDUCE_SCATTER";
+    case CollectiveOp::kAllToAll: return "ALL_TO_ALL";
+    case CollectiveOp::kBroadcast: return "BROADCAST";
+    case CollectiveOp::kSendRecv: return "SEND_RECV";
+  }
+  return "?";
+}
+
+const char* to_string(CollectiveAlgorithm algorithm) {
+  switch (algorithm) {
+    case CollectiveAlgorithm::kRing: return "RING";
+    case CollectiveAlgorithm::kTree: return "TREE";
+    case CollectiveAlgorithm::kHierarchical: return "HIERARCHICAL";
+    case CollectiveAlgorithm::kAuto: return "AUTO";
+  }
+  return "?";
+}
+
 // Storage size of one element: 16-bit formats 2 bytes, 8-bit formats 1, INT4 packs two per byte
 // (AWQ, Lin et al. MLSys 2024; GPTQ, Frantar et al. ICLR 2023).
 double bytes_per_element(Precision p) {

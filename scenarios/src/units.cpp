@@ -58,6 +58,10 @@ constexpr std::array kUnits = {
     Unit{"W", Quantity::kPower, 1.0},
     Unit{"kW", Quantity::kPower, 1e3},
     Unit{"USD", Quantity::kMoney, 1.0},
+    Unit{"Hz", Quantity::kFrequency, 1.0},
+    Unit{"kHz", Quantity::kFrequency, 1e3},
+    Unit{"MHz", Quantity::kFrequency, 1e6},
+    Unit{"GHz", Quantity::kFrequency, 1e9},
 };
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
@@ -82,6 +86,7 @@ const char* describe(Quantity kind) {
     case Quantity::kFlops: return "a compute throughput";
     case Quantity::kPower: return "a power";
     case Quantity::kMoney: return "an amount of money";
+    case Quantity::kFrequency: return "a frequency";
   }
   return "a quantity";
 }
@@ -96,6 +101,7 @@ const char* expected_units(Quantity kind) {
     case Quantity::kFlops: return "FLOP/s, GFLOP/s, TFLOP/s, PFLOP/s, GOP/s, TOP/s, POP/s";
     case Quantity::kPower: return "W, kW";
     case Quantity::kMoney: return "USD";
+    case Quantity::kFrequency: return "Hz, kHz, MHz, GHz";
   }
   return "";
 }
@@ -151,6 +157,51 @@ bool parse_quantity(std::string_view text, Quantity kind, double& value, std::st
   }
   error = "unknown unit " + quoted(unit) + " in " + quoted(text) + "; " + expected();
   return false;
+}
+
+// Relative error format_quantity allows when reading back: about 4.5 ulps of a double (2^-52 is
+// 2.2e-16), far below any measurement's precision.
+constexpr double kReadBackTolerance = 1e-15;
+// Units in which the number falls in [1, 10000) are candidates: "1980 MHz" and "1.98 GHz" both
+// are, "0.00198 THz" and "1980000 kHz" are not. A readability choice, not a standard.
+constexpr double kMinScaled = 1;
+constexpr double kMaxScaled = 10000;
+
+std::string format_quantity(double value, Quantity kind) {
+  std::string best;
+  for (const Unit& u : kUnits) {
+    if (u.kind != kind) continue;
+    const double scaled = value / u.factor;
+    if (!(std::fabs(scaled) >= kMinScaled && std::fabs(scaled) < kMaxScaled)) continue;
+    // Every precision up to 17 significant digits (enough to identify any double), keeping the
+    // shortest text that reads back within kReadBackTolerance. Exact would be too strict: "12.5 us"
+    // reads back as 12.5 x 1e-6, one ulp away from the double nearest 12.5e-6 (1e-6 has no exact
+    // binary form). At 17 digits the error is the two roundings of the division and the product
+    // (and 1e-6's own), a few ulps, so a candidate unit always qualifies.
+    // to_chars is locale-independent, unlike printf.
+    for (int digits = 1; digits <= 17; ++digits) {
+      char number[40];
+      const auto [end, ec] = std::to_chars(number, number + sizeof number, scaled, std::chars_format::general, digits);
+      if (ec != std::errc()) continue;
+      double parsed = 0;
+      const auto [parsed_end, parse_ec] = std::from_chars(number, end, parsed);
+      if (parse_ec != std::errc() || parsed_end != end) continue;
+      if (std::fabs(parsed * u.factor - value) > kReadBackTolerance * std::fabs(value)) continue;
+      const auto n = static_cast<size_t>(end - number);
+      // Not the first precision that qualifies: "1.8e+02" (2 digits) is longer than "180" (3).
+      if (best.empty() || n + 1 + u.symbol.size() < best.size()) best = std::string(number, n) + " " + std::string(u.symbol);
+    }
+  }
+  if (!best.empty()) return best;
+  // Zero, or beyond every unit's range: the SI unit (factor 1), which reads back exactly.
+  for (const Unit& u : kUnits) {
+    if (u.kind != kind || u.factor != 1.0) continue;
+    char number[32];
+    const auto [end, ec] = std::to_chars(number, number + sizeof number, value);
+    if (ec == std::errc()) best = std::string(number, end) + " " + std::string(u.symbol);
+    break;
+  }
+  return best;
 }
 
 }  // namespace stratum::scenarios

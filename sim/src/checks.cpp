@@ -1,11 +1,15 @@
 #include "stratum/sim/checks.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <set>
 #include <string>
 
 #include "stratum/calibration/memory.hpp"
 #include "stratum/sim/serving_run.hpp"
+#include "stratum/topology/analysis.hpp"
+#include "stratum/topology/cluster_builder.hpp"
 
 namespace stratum::sim {
 namespace {
@@ -43,6 +47,49 @@ void check_serving(const scenarios::Scenario& scenario, scenarios::Diagnostics& 
                     ", activations " + gib(plan.activation_bytes_per_gpu) + " and one KV block within " +
                     gib(plan.usable_bytes_per_gpu) + " usable; expected a larger tensor_parallel, a smaller "
                     "precision, or a GPU with more memory");
+  }
+}
+
+namespace {
+
+void check_rank_groups(const scenarios::Scenario& scenario, const topology::ClusterGraph& graph,
+                       scenarios::Diagnostics& diags) {
+  const scenarios::CollectivesSpec& spec = *scenario.collectives;
+  const topology::Components components = topology::connected_components(graph);
+  const int groups = std::max(1, spec.concurrent_groups);
+  for (const int n : spec.ranks) {
+    const long long needed = static_cast<long long>(n) * groups;
+    if (n < 2 || needed > graph.gpu_count()) {
+      diags.error(scenario.where("collectives.ranks"),
+                  std::to_string(groups) + " group(s) of " + std::to_string(n) + " ranks need " +
+                      std::to_string(needed) + " GPUs, the cluster has " + std::to_string(graph.gpu_count()) +
+                      "; expected 2 <= ranks and ranks x concurrent_groups <= GPUs");
+      continue;
+    }
+    for (int g = 0; g < groups; ++g) {
+      const int first = static_cast<int>(graph.gpu(g * n));
+      for (int r = 1; r < n; ++r) {
+        if (components.of_vertex[graph.gpu(g * n + r)] == components.of_vertex[static_cast<std::size_t>(first)]) continue;
+        diags.error(scenario.where("collectives.ranks"),
+                    "ranks " + std::to_string(n) + ": GPU " + std::to_string(g * n + r) + " cannot reach GPU " +
+                        std::to_string(g * n) + " (their nodes are not joined by a fabric); expected a "
+                        "cluster.fabric or ranks within one node");
+        return;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void check_collectives(const scenarios::Scenario& scenario, scenarios::Diagnostics& diags) {
+  if (!scenario.collectives) return;
+  // Built in place, never copied: ClusterGraph's link index points into its own edge list.
+  try {
+    const topology::ClusterGraph graph = topology::build_cluster(scenario.cluster, scenario.seed);
+    check_rank_groups(scenario, graph, diags);
+  } catch (const std::invalid_argument& e) {
+    diags.error(scenario.where("cluster"), std::string("the cluster cannot be built: ") + e.what());
   }
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "format.hpp"
+#include "stratum/sim/collective.hpp"
 #include "scenario_json.hpp"
 
 namespace fs = std::filesystem;
@@ -209,7 +210,88 @@ std::string trace_json(const TraceLog& trace) {
   return out;
 }
 
+std::string collectives_metrics_json(const scenarios::Scenario& scenario, const CollectivesRunResult& run) {
+  Json j;
+  j["workload"] = "collectives";
+  j["fidelity"] = scenario.fidelity == scenarios::CommFidelity::kFlow ? "flow" : "analytic";
+  j["rows"] = run.rows.size();
+  // Peak bus bandwidth per op, the figure nccl-tests users compare (doc/PERFORMANCE.md).
+  Json peaks = Json::object();
+  for (const CollectiveRow& row : run.rows) {
+    const char* op = op_name(row.c.op);
+    if (peaks.contains(op) && peaks[op]["busbw_GBps"].get<double>() >= row.busbw_Bps / 1e9) continue;
+    peaks[op] = {{"busbw_GBps", row.busbw_Bps / 1e9}, {"algbw_GBps", row.algbw_Bps / 1e9},
+                 {"bytes", static_cast<long long>(row.c.bytes)}, {"ranks", row.c.ranks},
+                 {"algorithm", row.c.label}, {"time_s", row.time_s}};
+  }
+  j["peak_busbw"] = peaks;
+  j["groups"] = scenario.collectives ? scenario.collectives->concurrent_groups : 1;
+  j["simulated_time_s"] = run.simulated_time_s;
+  return j.dump(2) + "\n";
+}
+
+std::string collectives_run_json(const scenarios::Scenario& scenario, const CollectivesRunResult& run,
+                                 const RunInfo& info) {
+  Json j;
+  j["stratum_version"] = info.version;
+  j["command_line"] = info.command_line;
+  j["scenario_file"] = scenario.file;
+  j["seed"] = scenario.seed;
+  j["scenario"] = Json::parse(scenario_to_json(scenario));
+  j["platform"] = {{"hosts", run.platform_hosts}, {"links", run.platform_links}, {"routes", run.platform_routes}};
+  j["wall_time_s"] = info.wall_s;
+  j["prepare_wall_s"] = info.prepare_s;
+  j["simulate_wall_s"] = info.simulate_s;
+  j["simulated_time_s"] = run.simulated_time_s;
+  j["peak_rss_bytes"] = info.peak_rss_bytes;
+  return j.dump(2) + "\n";
+}
+
+void replace_dir(const fs::path& target, const fs::path& staging) {
+  fs::remove_all(target);
+  fs::rename(staging, target);
+}
+
+fs::path fresh_staging(const std::string& dir, fs::path& target) {
+  target = fs::absolute(dir).lexically_normal();
+  const fs::path staging = target.parent_path() / (target.filename().string() + ".partial-" + std::to_string(getpid()));
+  fs::remove_all(staging);
+  fs::create_directories(staging);
+  return staging;
+}
+
 }  // namespace
+
+std::string collectives_csv(const CollectivesRunResult& run) {
+  std::string out = "op,bytes,ranks,algorithm,time_s,algbw_GBps,busbw_GBps\n";
+  for (const CollectiveRow& row : run.rows) {
+    out += op_name(row.c.op);
+    out += ',';
+    append_number(out, static_cast<long long>(row.c.bytes));
+    out += ',';
+    append_number(out, static_cast<long long>(row.c.ranks));
+    out += ',';
+    out += row.c.label;
+    out += ',';
+    append_number(out, row.time_s);
+    out += ',';
+    append_number(out, row.algbw_Bps / 1e9);
+    out += ',';
+    append_number(out, row.busbw_Bps / 1e9);
+    out += '\n';
+  }
+  return out;
+}
+
+void write_collectives_results(const std::string& dir, const scenarios::Scenario& scenario,
+                               const CollectivesRunResult& run, const RunInfo& info) {
+  fs::path target;
+  const fs::path staging = fresh_staging(dir, target);
+  write_file(staging / "collectives.csv", collectives_csv(run));
+  write_file(staging / "metrics.json", collectives_metrics_json(scenario, run));
+  write_file(staging / "run.json", collectives_run_json(scenario, run, info));
+  replace_dir(target, staging);
+}
 
 void write_serving_results(const std::string& dir, const scenarios::Scenario& scenario, const ServingRunResult& run,
                            const ServingMetrics& metrics, const RunInfo& info) {

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "stratum/sim/collective.hpp"
+
 using Json = nlohmann::ordered_json;
 
 namespace stratum::sim {
@@ -23,6 +25,16 @@ const char* length_kind(scenarios::LengthKind k) {
     case scenarios::LengthKind::kUniform: return "uniform";
     case scenarios::LengthKind::kLognormal: return "lognormal";
     case scenarios::LengthKind::kFromTrace: return "from_trace";
+  }
+  return "?";
+}
+
+const char* fabric_kind(scenarios::FabricKind k) {
+  switch (k) {
+    case scenarios::FabricKind::kNone: return "none";
+    case scenarios::FabricKind::kFatTree: return "fat_tree";
+    case scenarios::FabricKind::kRailOptimized: return "rail_optimized";
+    case scenarios::FabricKind::kMultiPod: return "multi_pod";
   }
   return "?";
 }
@@ -65,9 +77,40 @@ std::string scenario_to_json(const scenarios::Scenario& s) {
                      {"intra", n.intra == scenarios::IntraConnect::kNvswitch ? "NVSWITCH" : "PCIE"},
                      {"intra_bandwidth_Bps", n.intra_bandwidth},
                      {"intra_latency_s", n.intra_latency},
-                     {"gpu", gpu(n.gpu)}});
+                     {"gpu", gpu(n.gpu)},
+                     {"nics",
+                      {{"placement", n.nics.placement == scenarios::NicPlacement::kPerGpu ? "per_gpu" : "per_node"},
+                       {"count", n.nics.count},
+                       {"bandwidth_Bps", n.nics.bandwidth},
+                       {"latency_s", n.nics.latency}}}});
   }
-  j["cluster"] = {{"nodes", nodes}};
+  Json tiers = Json::array();
+  for (const auto& t : s.cluster.fabric.tiers) tiers.push_back({{"bandwidth_Bps", t.bandwidth}, {"latency_s", t.latency}});
+  const auto& f = s.cluster.fabric;
+  j["cluster"] = {{"nodes", nodes},
+                  {"fabric",
+                   {{"kind", fabric_kind(f.kind)},
+                    {"levels", f.levels},
+                    {"radix", f.radix},
+                    {"oversubscription", f.oversubscription},
+                    {"spines", f.spines},
+                    {"pod_gpus", f.pod_gpus},
+                    {"pod_oversubscription", f.pod_oversubscription},
+                    {"tiers", tiers}}}};
+  j["fidelity"] = s.fidelity == scenarios::CommFidelity::kFlow ? "flow" : "analytic";
+  if (s.collectives) {
+    const auto& c = *s.collectives;
+    Json ops = Json::array(), algorithms = Json::array();
+    for (const auto op : c.ops) ops.push_back(op_name(op));
+    for (const auto a : c.algorithms) algorithms.push_back(algorithm_name(a));
+    j["collectives"] = {{"ops", ops},
+                        {"min_bytes", c.min_bytes},
+                        {"max_bytes", c.max_bytes},
+                        {"step_factor", c.step_factor},
+                        {"ranks", c.ranks},
+                        {"algorithms", algorithms},
+                        {"concurrent_groups", c.concurrent_groups}};
+  }
   if (s.serving) {
     const auto& v = *s.serving;
     const auto& sch = v.scheduler;

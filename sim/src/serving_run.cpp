@@ -102,12 +102,21 @@ ServingRunResult run_serving(const scenarios::Scenario& scenario, std::vector<Re
 
   sg4::Engine engine("stratum");
   configure_engine(engine);
-  const topology::ClusterGraph graph = topology::build_cluster(scenario.cluster);
-  const Platform platform(engine, graph);
+  const topology::ClusterGraph graph = topology::build_cluster(scenario.cluster, scenario.seed);
 
   std::vector<InstancePlacement> placements;
   std::string reason;
   if (!place_instances(scenario, placements, reason)) throw std::runtime_error(reason);
+
+  // Serving sends no SimGrid transfers yet (tensor-parallel communication is calibration's
+  // analytic cost), so the platform holds only the GPUs its actors run on: a scoped platform,
+  // which stays small on fabrics of thousands of GPUs.
+  PlatformScope scope;
+  for (const InstancePlacement& place : placements) {
+    scope.gpus.push_back(graph.vertex(graph.gpu(place.global_node, place.first_gpu)).gpu);
+  }
+  RouteTable routes(graph);
+  const Platform platform(engine, graph, routes, scope);
 
   ServingShared shared;
   shared.requests = std::move(requests);

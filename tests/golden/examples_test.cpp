@@ -1,5 +1,6 @@
 // Every example scenario runs from the command line; two runs with the same seed give identical
-// bytes; every request appears exactly once in requests.csv; metrics.json matches its stored
+// bytes; every request appears exactly once in requests.csv (collectives examples: collectives.csv
+// instead); metrics.json matches its stored
 // golden copy (update only with scripts/update-golden.sh, which asks for the reason).
 #include <gtest/gtest.h>
 
@@ -42,10 +43,32 @@ TEST_P(Example, RunsDeterministicallyAndAccountsForEveryRequest) {
   const auto b = run_stratum("run " + shell_quote(scenario().string()) + " --progress=none --out " +
                                  shell_quote((dir / "b").string()), dir);
   ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_TRUE(fs::exists(dir / "a" / "run.json"));
+  const fs::path golden = fs::path(STRATUM_SOURCE_DIR "/tests/golden/expected") / (GetParam() + ".metrics.json");
+  if (fs::exists(dir / "a" / "collectives.csv")) {
+    // A collectives workload (nccl-tests in simulation): no requests; its table must be identical
+    // between runs, have a row per case, and its summary must match the golden copy.
+    for (const char* file : {"metrics.json", "collectives.csv"}) {
+      EXPECT_EQ(read_file(dir / "a" / file), read_file(dir / "b" / file)) << file << " differs between runs";
+    }
+    EXPECT_FALSE(fs::exists(dir / "a" / "requests.csv"));
+    std::istringstream csv(read_file(dir / "a" / "collectives.csv"));
+    std::string line;
+    std::getline(csv, line);
+    EXPECT_EQ(line, "op,bytes,ranks,algorithm,time_s,algbw_GBps,busbw_GBps");
+    long rows = 0;
+    while (std::getline(csv, line)) ++rows;
+    const std::string metrics = read_file(dir / "a" / "metrics.json");
+    EXPECT_NE(metrics.find("\"rows\": " + std::to_string(rows) + ","), std::string::npos);
+    EXPECT_GT(rows, 0);
+    ASSERT_TRUE(fs::exists(golden)) << "no golden copy; create it with scripts/update-golden.sh";
+    EXPECT_EQ(metrics, read_file(golden)) << "metrics.json changed; if intended, run scripts/update-golden.sh";
+    fs::remove_all(dir);
+    return;
+  }
   for (const char* file : {"metrics.json", "requests.csv", "timeseries.csv"}) {
     EXPECT_EQ(read_file(dir / "a" / file), read_file(dir / "b" / file)) << file << " differs between runs";
   }
-  EXPECT_TRUE(fs::exists(dir / "a" / "run.json"));
 
   // Every request of the workload exactly once, and each one settled.
   std::istringstream csv(read_file(dir / "a" / "requests.csv"));
@@ -62,7 +85,6 @@ TEST_P(Example, RunsDeterministicallyAndAccountsForEveryRequest) {
   const std::string metrics = read_file(dir / "a" / "metrics.json");
   EXPECT_NE(metrics.find("\"arrived\": " + std::to_string(rows) + ","), std::string::npos);
 
-  const fs::path golden = fs::path(STRATUM_SOURCE_DIR "/tests/golden/expected") / (GetParam() + ".metrics.json");
   ASSERT_TRUE(fs::exists(golden)) << "no golden copy; create it with scripts/update-golden.sh";
   EXPECT_EQ(metrics, read_file(golden)) << "metrics.json changed; if intended, run scripts/update-golden.sh";
   fs::remove_all(dir);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdint>
 #include <limits>
 
 namespace stratum::scenarios {
@@ -92,7 +94,7 @@ TEST(ScenarioUnits, RejectsNonNumbersAndNonFinite) {
 
 TEST(ScenarioUnits, ExpectedUnitsAreAllAccepted) {
   for (Quantity kind : {Quantity::kTime, Quantity::kBytes, Quantity::kBandwidth, Quantity::kRate, Quantity::kFlops,
-                        Quantity::kPower, Quantity::kMoney}) {
+                        Quantity::kPower, Quantity::kMoney, Quantity::kFrequency}) {
     std::string list = expected_units(kind);
     size_t pos = 0;
     int n = 0;
@@ -112,4 +114,44 @@ TEST(ScenarioUnits, ExpectedUnitsAreAllAccepted) {
 }
 
 }  // namespace
+TEST(ScenarioUnits, Frequencies) {
+  EXPECT_DOUBLE_EQ(parse_ok("1980 MHz", Quantity::kFrequency), 1.98e9);
+  EXPECT_DOUBLE_EQ(parse_ok("1.98 GHz", Quantity::kFrequency), 1.98e9);
+  EXPECT_DOUBLE_EQ(parse_ok("100 kHz", Quantity::kFrequency), 1e5);
+  EXPECT_DOUBLE_EQ(parse_ok("50 Hz", Quantity::kFrequency), 50);
+  EXPECT_NE(parse_error("1980 mhz", Quantity::kFrequency).find("unknown unit \"mhz\""), std::string::npos);
+  EXPECT_NE(parse_error("1980 MHz", Quantity::kTime).find("is a frequency unit, not a time"), std::string::npos);
+}
+
+TEST(ScenarioUnits, FormatQuantityPicksTheShortestUnit) {
+  EXPECT_EQ(format_quantity(12.5e-6, Quantity::kTime), "12.5 us");
+  EXPECT_EQ(format_quantity(180e-6, Quantity::kTime), "180 us");
+  EXPECT_EQ(format_quantity(0.35e-3, Quantity::kTime), "350 us");
+  EXPECT_EQ(format_quantity(1.5, Quantity::kTime), "1.5 s");
+  EXPECT_EQ(format_quantity(1.0 / 3, Quantity::kTime), "333.333333333333 ms");
+  EXPECT_EQ(format_quantity(1e-12, Quantity::kTime), "1e-12 s");  // below every unit: SI, exact
+  EXPECT_EQ(format_quantity(0, Quantity::kTime), "0 s");
+  EXPECT_EQ(format_quantity(1073741824, Quantity::kBytes), "1 GiB");
+  EXPECT_EQ(format_quantity(1e9, Quantity::kBytes), "1 GB");
+  EXPECT_EQ(format_quantity(1234, Quantity::kBytes), "1234 B");
+  EXPECT_EQ(format_quantity(12345, Quantity::kBytes), "12.345 KB");  // 12345 B is beyond B's range
+  EXPECT_EQ(format_quantity(1.98e9, Quantity::kFrequency), "1980 MHz");
+  EXPECT_EQ(format_quantity(700, Quantity::kPower), "700 W");
+  EXPECT_EQ(format_quantity(50e9, Quantity::kBandwidth), "50 GB/s");
+}
+
+TEST(ScenarioUnits, FormatQuantityReadsBackWithinAFewUlps) {
+  // Values with no short decimal form in any unit: the text must still parse to within 1e-15.
+  uint64_t state = 12345;
+  for (int i = 0; i < 2000; ++i) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;  // Knuth's MMIX LCG
+    const double mantissa = static_cast<double>(state >> 11) / static_cast<double>(uint64_t{1} << 53);
+    const double value = (0.5 + mantissa) * std::pow(10.0, (i % 24) - 12);
+    for (Quantity kind : {Quantity::kTime, Quantity::kBytes, Quantity::kFrequency, Quantity::kBandwidth}) {
+      const std::string text = format_quantity(value, kind);
+      EXPECT_NEAR(parse_ok(text, kind), value, 1e-15 * value) << text;
+    }
+  }
+}
+
 }  // namespace stratum::scenarios

@@ -96,3 +96,26 @@ TEST(ClusterGraph, KindsHaveNames) {
 
 }  // namespace
 }  // namespace stratum::topology
+
+// A copied or moved graph answers link queries from its own edges, not the source's.
+TEST(ClusterGraphCopy, CopiesAndMovesKeepTheirLinkIndex) {
+  using namespace stratum::topology;
+  ClusterGraph original;
+  const int node = original.add_node("n0", stratum::scenarios::IntraConnect::kNvswitch);
+  const VertexId a = original.add_vertex(VertexKind::kGpu, node, "gpu0");
+  const VertexId b = original.add_vertex(VertexKind::kGpu, node, "gpu1");
+  const LinkId l = original.add_link(a, b, LinkKind::kNvlink, 450e9, 1e-6);
+  ClusterGraph copy = original;
+  ClusterGraph assigned;
+  assigned = copy;
+  {
+    ClusterGraph doomed = original;
+    ClusterGraph moved(std::move(doomed));
+    EXPECT_EQ(moved.link(l).bandwidth, 450e9);
+    EXPECT_EQ(moved.other_end(l, a), b);
+  }
+  original = ClusterGraph();  // the source goes away
+  EXPECT_EQ(copy.link(l).bandwidth, 450e9);
+  EXPECT_EQ(assigned.other_end(l, b), a);
+  EXPECT_EQ(copy.link_count(), 1u);
+}

@@ -5,11 +5,25 @@
 #include <string>
 #include <vector>
 
+#include "stratum/topology/fabric_builders.hpp"
+#include "stratum/topology/nic_builder.hpp"
 #include "stratum/topology/node_builders.hpp"
 
 namespace stratum::topology {
+namespace {
 
-ClusterGraph build_cluster(const scenarios::ClusterSpec& spec) {
+[[noreturn]] void throw_all(const std::vector<std::string>& errors) {
+  std::string message;
+  for (const auto& error : errors) message += error + "\n";
+  message.pop_back();
+  throw std::invalid_argument(message);
+}
+
+}  // namespace
+
+ClusterGraph build_cluster(const scenarios::ClusterSpec& spec) { return build_cluster(spec, 0); }
+
+ClusterGraph build_cluster(const scenarios::ClusterSpec& spec, std::uint64_t ecmp_seed) {
   // Resolve and check every group before building anything, so that all problems are reported
   // at once (DESIGN.md section 2: errors are collected, not thrown one at a time).
   std::vector<std::string> errors;
@@ -29,26 +43,37 @@ ClusterGraph build_cluster(const scenarios::ClusterSpec& spec) {
     } catch (const std::invalid_argument& e) {
       errors.emplace_back(e.what());
     }
+    try {
+      nic_count(group);
+    } catch (const std::invalid_argument& e) {
+      errors.emplace_back(e.what());
+    }
   }
-  if (!errors.empty()) {
-    std::string message;
-    for (const auto& error : errors) message += error + "\n";
-    message.pop_back();
-    throw std::invalid_argument(message);
-  }
+  if (!errors.empty()) throw_all(errors);
 
   ClusterGraph graph;
+  std::vector<double> nic_bandwidth;  // by node index
   for (std::size_t g = 0; g < spec.nodes.size(); ++g) {
     const scenarios::NodeGroup& group = spec.nodes[g];
     for (int i = 0; i < group.count; ++i) {
       const NodeLabel label{group.id + "-" + std::to_string(i), static_cast<int>(g), i};
-      if (group.intra == scenarios::IntraConnect::kPcie) {
-        build_pcie_node(graph, params[g], label);
-      } else {
-        build_nvswitch_node(graph, params[g], label);
+      const int node = group.intra == scenarios::IntraConnect::kPcie
+                           ? build_pcie_node(graph, params[g], label)
+                           : build_nvswitch_node(graph, params[g], label);
+      try {
+        attach_nics(graph, node, group.nics, params[g]);
+      } catch (const std::invalid_argument& e) {
+        // Every node of a group fails alike: report the group once.
+        if (i == 0) errors.emplace_back(e.what());
       }
+      nic_bandwidth.push_back(group.nics.bandwidth);
     }
   }
+  if (!errors.empty()) throw_all(errors);
+  errors = check_fabric(graph, spec.fabric);
+  if (!errors.empty()) throw_all(errors);
+  build_fabric(graph, spec.fabric, nic_bandwidth);
+  graph.set_ecmp_seed(ecmp_seed);
   return graph;
 }
 

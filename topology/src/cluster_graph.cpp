@@ -9,8 +9,54 @@ namespace stratum::topology {
 const char* to_string(FabricKind kind) {
   switch (kind) {
     case FabricKind::kNone: return "none";
+    case FabricKind::kFatTree: return "fat-tree";
+    case FabricKind::kRailOptimized: return "rail-optimized";
+    case FabricKind::kMultiPod: return "multi-pod";
   }
   return "unknown";
+}
+
+ClusterGraph::ClusterGraph(const ClusterGraph& other)
+    : graph_(other.graph_),
+      gpus_(other.gpus_),
+      nodes_(other.nodes_),
+      fabric_(other.fabric_),
+      index_(other.index_),
+      ecmp_seed_(other.ecmp_seed_) {
+  rebuild_link_index();
+}
+
+ClusterGraph& ClusterGraph::operator=(const ClusterGraph& other) {
+  if (this != &other) *this = ClusterGraph(other);
+  return *this;
+}
+
+ClusterGraph::ClusterGraph(ClusterGraph&& other)
+    : graph_(std::move(other.graph_)),
+      gpus_(std::move(other.gpus_)),
+      nodes_(std::move(other.nodes_)),
+      fabric_(other.fabric_),
+      index_(std::move(other.index_)),
+      ecmp_seed_(other.ecmp_seed_) {
+  rebuild_link_index();
+}
+
+ClusterGraph& ClusterGraph::operator=(ClusterGraph&& other) {
+  if (this != &other) {
+    graph_ = std::move(other.graph_);
+    gpus_ = std::move(other.gpus_);
+    nodes_ = std::move(other.nodes_);
+    fabric_ = other.fabric_;
+    index_ = std::move(other.index_);
+    ecmp_seed_ = other.ecmp_seed_;
+    rebuild_link_index();
+  }
+  return *this;
+}
+
+void ClusterGraph::rebuild_link_index() {
+  edges_.assign(boost::num_edges(graph_), Graph::edge_descriptor{});
+  for (const auto e : boost::make_iterator_range(boost::edges(graph_))) edges_[graph_[e].id] = e;
 }
 
 int ClusterGraph::add_node(std::string name, scenarios::IntraConnect intra, int group,
@@ -30,6 +76,7 @@ VertexId ClusterGraph::add_vertex(VertexKind kind, int node, std::string name) {
                                 std::to_string(node) + ", but the graph has " +
                                 std::to_string(node_count()) + " nodes");
   }
+  index_ = FabricIndex{};  // the routing tables no longer describe the graph
   VertexProps props;
   props.kind = kind;
   props.node = node;
@@ -69,6 +116,7 @@ LinkId ClusterGraph::add_link(VertexId a, VertexId b, LinkKind kind, double band
     throw std::invalid_argument("topology: link '" + graph_[a].name + "' - '" + graph_[b].name +
                                 "' needs a non-negative, finite latency (s)");
   }
+  index_ = FabricIndex{};
   LinkProps props;
   props.kind = kind;
   props.bandwidth = bandwidth;
@@ -80,6 +128,11 @@ LinkId ClusterGraph::add_link(VertexId a, VertexId b, LinkKind kind, double band
   (void)inserted;  // parallel links are allowed (vecS out-edge lists keep them all)
   edges_.push_back(edge);
   return props.id;
+}
+
+void ClusterGraph::set_fabric(FabricKind kind, FabricIndex index) {
+  fabric_ = kind;
+  index_ = std::move(index);
 }
 
 VertexId ClusterGraph::gpu(int node, int local) const {

@@ -9,6 +9,7 @@ const char* to_string(VertexKind kind) {
     case VertexKind::kPcieSwitch: return "pcie-switch";
     case VertexKind::kHost: return "host";
     case VertexKind::kNic: return "nic";
+    case VertexKind::kSwitch: return "switch";
   }
   return "unknown";
 }

@@ -11,6 +11,8 @@
 #include "prepare.hpp"
 #include "progress.hpp"
 #include "stratum/calibration/cost_model.hpp"
+#include "stratum/sim/collective.hpp"
+#include "stratum/sim/collectives_run.hpp"
 #include "stratum/sim/metrics.hpp"
 #include "stratum/sim/results_writer.hpp"
 #include "stratum/sim/serving_run.hpp"
@@ -70,6 +72,43 @@ void print_summary(const scenarios::Scenario& scenario, const sim::ServingRunRes
               wall_s > 0 ? m.simulated_time_s / wall_s : 0.0);
 }
 
+// A short nccl-tests-like table: one line per row.
+void print_collectives(const scenarios::Scenario& scenario, const sim::CollectivesRunResult& run,
+                       const std::string& out_dir, double wall_s) {
+  std::printf("%s\n", scenario.name.c_str());
+  std::printf("  %d rows, %s fidelity, %.6f s simulated\n", static_cast<int>(run.rows.size()),
+              scenario.fidelity == scenarios::CommFidelity::kFlow ? "flow" : "analytic", run.simulated_time_s);
+  std::printf("  %-15s %14s %6s %-18s %13s %11s %11s\n", "op", "bytes", "ranks", "algorithm", "time (us)", "algbw GB/s",
+              "busbw GB/s");
+  for (const sim::CollectiveRow& row : run.rows) {
+    std::printf("  %-15s %14lld %6d %-18s %13.2f %11.2f %11.2f\n", sim::op_name(row.c.op),
+                static_cast<long long>(row.c.bytes), row.c.ranks, row.c.label.c_str(), row.time_s * 1e6,
+                row.algbw_Bps / 1e9, row.busbw_Bps / 1e9);
+  }
+  std::printf("  results in %s/ (%.2f s wall)\n", out_dir.c_str(), wall_s);
+}
+
+int run_collectives_command(const Options& options, int argc, char** argv, const scenarios::Scenario& scenario,
+                            std::chrono::steady_clock::time_point wall_start) {
+  const auto simulate_start = std::chrono::steady_clock::now();
+  ProgressReporter progress(options.progress);
+  const sim::CollectivesRunResult run =
+      sim::run_collectives(scenario, [&progress](double fraction, double t) { progress.update(fraction, t); });
+  progress.finish();
+  const auto simulate_end = std::chrono::steady_clock::now();
+  const std::string out_dir = default_out_dir(scenario, options);
+  sim::RunInfo info;
+  info.version = STRATUM_VERSION;
+  info.command_line = joined_command_line(argc, argv);
+  info.prepare_s = std::chrono::duration<double>(simulate_start - wall_start).count();
+  info.simulate_s = std::chrono::duration<double>(simulate_end - simulate_start).count();
+  info.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  info.peak_rss_bytes = peak_rss_bytes();
+  sim::write_collectives_results(out_dir, scenario, run, info);
+  print_collectives(scenario, run, out_dir, info.wall_s);
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_run(const Options& options, int argc, char** argv) {
@@ -77,14 +116,15 @@ int run_run(const Options& options, int argc, char** argv) {
   scenarios::Diagnostics diags;
   auto scenario = prepare_scenario(options.files.front(), options, diags);
   std::vector<sim::RequestRecord> requests;
-  if (scenario && !scenario->serving) {
-    diags.error(scenario->where(""), "nothing to simulate; expected a serving section");
+  if (scenario && !scenario->serving && !scenario->collectives) {
+    diags.error(scenario->where(""), "nothing to simulate; expected a serving or a collectives section");
   }
   if (scenario && scenario->serving) requests = sim::build_workload(*scenario, diags);
   if (!diags.ok()) {
     print_diagnostics(diags);
     return kExitInvalidInput;
   }
+  if (scenario->collectives) return run_collectives_command(options, argc, argv, *scenario, wall_start);
   if (options.trace) scenario->output.trace = true;
   const auto simulate_start = std::chrono::steady_clock::now();
 

@@ -39,6 +39,10 @@ const char* usage() {
          "      --workload TRACE    replay this trace file (Azure CSV or Mooncake JSONL, recognised by content)\n"
          "      --trace             also write trace.json (Chrome trace events, opens in Perfetto)\n"
          "      --progress=bar|json|none   progress on stderr (default: bar on a terminal, else none)\n"
+         "  topo FILE [options]     print the cluster's topology analysis (switches per tier, bisection,\n"
+         "                          hops, oversubscription)\n"
+         "      --dot OUT.dot       also write the cluster graph as Graphviz DOT\n"
+         "      --graphml OUT.graphml   also write it as GraphML\n"
          "  catalog [gpus|models]   list the hardware and model catalogue\n"
          "  help                    this text\n"
          "  version                 the version\n"
@@ -72,6 +76,10 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
       out.overrides.push_back(o);
     } else if (matches(arg, "--workload")) {
       if (!take_value(argc, argv, i, "--workload", out.workload_trace, error)) return false;
+    } else if (matches(arg, "--dot")) {
+      if (!take_value(argc, argv, i, "--dot", out.dot_out, error)) return false;
+    } else if (matches(arg, "--graphml")) {
+      if (!take_value(argc, argv, i, "--graphml", out.graphml_out, error)) return false;
     } else if (arg == "--trace") {
       out.trace = true;
     } else if (matches(arg, "--progress")) {
@@ -96,6 +104,14 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
   }
   if (out.command == "run" && out.files.size() != 1) {
     error = "run needs exactly one scenario file";
+    return false;
+  }
+  if (out.command == "topo" && out.files.size() != 1) {
+    error = "topo needs exactly one scenario file";
+    return false;
+  }
+  if (out.command != "topo" && (!out.dot_out.empty() || !out.graphml_out.empty())) {
+    error = "--dot and --graphml apply to 'topo' only";
     return false;
   }
   if (out.command == "catalog") {

@@ -10,7 +10,7 @@ namespace stratum::cli {
 enum class ProgressMode { kAuto, kBar, kJson, kNone };
 
 struct Options {
-  std::string command;              // validate | run | catalog | help | version
+  std::string command;              // validate | run | topo | catalog | help | version
   std::vector<std::string> files;   // scenario files (validate: many; run: one)
   std::string out_dir;              // --out
   std::vector<scenarios::Override> overrides;  // --set, --seed
@@ -18,6 +18,8 @@ struct Options {
   bool trace = false;               // --trace
   ProgressMode progress = ProgressMode::kAuto;
   std::string catalog_section;      // catalog [gpus|models]
+  std::string dot_out;              // topo --dot
+  std::string graphml_out;          // topo --graphml
 };
 
 // Returns false with `error` set for a usage error.

@@ -39,6 +39,7 @@ std::optional<scenarios::Scenario> prepare_scenario(const std::string& file, con
   if (!scenario) return std::nullopt;
   if (!options.workload_trace.empty()) apply_workload_trace(options.workload_trace, *scenario, diags);
   sim::check_serving(*scenario, diags);
+  sim::check_collectives(*scenario, diags);
   if (!diags.ok()) return std::nullopt;
   return scenario;
 }

@@ -33,7 +33,8 @@ struct AttentionShape {
   int64_t head_dim = 0;
 };
 
-enum class CollectiveKind { kAllReduce, kAllGather, kReduceScatter, kAllToAll, kBroadcast, kSendRecv };
+// The collectives the scenario language names (one enum for scenarios, profiles and costs).
+using CollectiveKind = scenarios::CollectiveOp;
 
 enum class CopyKind { kHostToDevice, kDeviceToHost, kDeviceToDevice, kPeer };
 

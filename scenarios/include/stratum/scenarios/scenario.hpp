@@ -20,6 +20,17 @@ double bytes_per_element(Precision p);
 
 enum class IntraConnect { kNvswitch, kPcie };
 
+// Network adapters of a node: one per GPU (DGX / HGX style, each GPU's NIC behind its PCIe switch)
+// or a few per node shared by its GPUs.
+enum class NicPlacement { kPerGpu, kPerNode };
+
+struct NicSpec {
+  NicPlacement placement = NicPlacement::kPerGpu;
+  int count = 0;          // per node; kPerGpu: gpus_per_node. 0 = no NIC (a node without fabric)
+  double bandwidth = 0;   // bytes/s per direction per NIC (400 Gb/s NDR = 50e9)
+  double latency = 0;     // seconds, GPU to NIC (PCIe) hop
+};
+
 struct NodeGroup {
   std::string id;
   int count = 1;           // number of identical nodes
@@ -28,10 +39,63 @@ struct NodeGroup {
   IntraConnect intra = IntraConnect::kNvswitch;
   double intra_bandwidth = 0;  // bytes/s per GPU per direction (defaults from the GPU entry)
   double intra_latency = 0;    // seconds per transfer
+  NicSpec nics;
+};
+
+// How nodes are joined. Every tier's link bandwidth and latency come from the scenario.
+enum class FabricKind { kNone, kFatTree, kRailOptimized, kMultiPod };
+
+struct FabricTier {
+  double bandwidth = 0;  // bytes/s per link per direction
+  double latency = 0;    // seconds per link traversal (cable + switch hop)
+};
+
+struct FabricSpec {
+  FabricKind kind = FabricKind::kNone;
+  // Fat-tree (k-ary, Al-Fares et al. SIGCOMM 2008 for the full-bisection case): `levels` 2 or 3,
+  // switches of `radix` ports. Leaf switches give radix / (1 + 1/oversubscription) ports down
+  // and the rest up, so oversubscription 2 means twice as much bandwidth down as up.
+  int levels = 2;
+  int radix = 64;
+  double oversubscription = 1.0;  // leaf down:up bandwidth ratio, >= 1
+  // Rail-optimised leaf-spine: NIC i of every node joins rail switch i; spines join the rails.
+  int spines = 0;                 // 0 = as many as needed for full bisection
+  // Multi-pod: pods of `pod_gpus` GPUs with full bisection inside (a fat-tree each), joined by a
+  // core tier oversubscribed `pod_oversubscription`:1 (Llama 3: 3,072-GPU pods, 1:7 above).
+  int pod_gpus = 0;
+  double pod_oversubscription = 1.0;
+  // Links by tier, from the NIC upwards: [0] NIC-leaf, [1] leaf-spine, [2] spine-core.
+  std::vector<FabricTier> tiers;
 };
 
 struct ClusterSpec {
   std::vector<NodeGroup> nodes;
+  FabricSpec fabric;
+};
+
+// How communication is simulated (DESIGN.md section 4): `flow` decomposes collectives into the
+// point-to-point transfers of the NCCL algorithm on the simulated fabric, so contention shows;
+// `analytic` evaluates the same decomposition in closed form (alpha-beta per step), for scale.
+enum class CommFidelity { kFlow, kAnalytic };
+
+enum class CollectiveOp { kAllReduce, kAllGather, kReduceScatter, kAllToAll, kBroadcast, kSendRecv };
+const char* to_string(CollectiveOp op);
+
+// NCCL's algorithms: ring, (double binary) tree, and hierarchical (intra-node, then inter-node,
+// then intra-node). kAuto picks what NCCL would for the size and rank count.
+enum class CollectiveAlgorithm { kRing, kTree, kHierarchical, kAuto };
+const char* to_string(CollectiveAlgorithm algorithm);
+
+// A collectives workload, like nccl-tests in simulation: every op x size x rank count x algorithm
+// runs alone on an idle cluster, one after another, and collectives.csv gets a row each.
+struct CollectivesSpec {
+  std::vector<CollectiveOp> ops;
+  double min_bytes = 0;
+  double max_bytes = 0;
+  double step_factor = 2;           // sizes min, min x f, ... up to max (nccl-tests -b -e -f)
+  std::vector<int> ranks;           // rank counts; ranks are the first n GPUs, node-major
+  std::vector<CollectiveAlgorithm> algorithms;
+  int concurrent_groups = 1;        // run this many disjoint groups at once (contention between them)
 };
 
 struct ReplicaSpec {
@@ -107,13 +171,21 @@ struct OutputSpec {
   double timeseries_interval_s = 10; // sampling interval of timeseries.csv
 };
 
+struct Profile;  // profile.hpp, included at the end of this file
+
 struct Scenario {
   std::string name;
   std::string file;      // path it was loaded from
   uint64_t seed = 1;
   ClusterSpec cluster;
+  CommFidelity fidelity = CommFidelity::kFlow;
   std::optional<ServingSpec> serving;
+  std::optional<CollectivesSpec> collectives;
   OutputSpec output;
+  // Calibration profiles, at most one per GPU id: the scenario's own (its `profile` fields, in
+  // order) first, then the built-in profile (builtin_profiles()) of each cluster GPU without one.
+  // A GPU with neither is costed by the roofline model.
+  std::vector<Profile> profiles;
   // Source location of every field that was set, by dotted path ("serving.replica.tensor_parallel"),
   // so that checks made outside scenarios/ (memory fit, ...) can point at the field.
   std::map<std::string, SourceLocation> locations;
@@ -123,3 +195,8 @@ struct Scenario {
 };
 
 }  // namespace stratum::scenarios
+
+// Profile's samples use Precision and CollectiveOp from this file, so profile.hpp includes this
+// one; Scenario holds Profiles, so this one includes profile.hpp once they are declared. Either
+// order of inclusion leaves both complete before any use of Scenario's members.
+#include "stratum/scenarios/profile.hpp"  // IWYU pragma: export

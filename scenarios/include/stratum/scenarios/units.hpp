@@ -16,6 +16,7 @@ enum class Quantity {
   kFlops,      // FLOP/s (or integer OP/s): GFLOP/s, TFLOP/s, PFLOP/s, GOP/s, TOP/s, POP/s
   kPower,      // watts: W, kW
   kMoney,      // US dollars: USD
+  kFrequency,  // hertz: Hz, kHz, MHz, GHz (GPU clocks in calibration profiles)
 };
 
 // "a time", "a size in bytes", ... for messages.
@@ -27,5 +28,12 @@ const char* expected_units(Quantity kind);
 // stores the value in SI units. On failure returns false and sets `error` to
 // "what is wrong; expected what" (no location prefix). Allocates only on failure.
 bool parse_quantity(std::string_view text, Quantity kind, double& value, std::string& error);
+
+// The inverse of parse_quantity for files Stratum writes (calibration profiles): "<number> <unit>"
+// with the shortest text, among the units of `kind` in which the number is from 1 to 10000, that
+// parse_quantity reads back to `value` within 1e-15 relative, a few ulps ("12.5 us", "1 GiB",
+// "1980 MHz"); ties go to the unit listed first. Zero and values outside every unit's range use
+// the SI unit, exactly ("0 s"). Not for the hot path: it tries every unit at every precision.
+std::string format_quantity(double value, Quantity kind);
 
 }  // namespace stratum::scenarios

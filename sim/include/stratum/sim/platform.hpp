@@ -7,6 +7,7 @@
 // SimGrid netpoints: in a full zone a route is an explicit list of links, and the switch is the
 // point where two of them meet.
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 #include <simgrid/s4u/Engine.hpp>
@@ -14,6 +15,7 @@
 #include <simgrid/s4u/Link.hpp>
 #include <simgrid/s4u/NetZone.hpp>
 
+#include "stratum/sim/route_table.hpp"
 #include "stratum/topology/cluster_graph.hpp"
 
 namespace stratum::sim {
@@ -37,11 +39,28 @@ namespace stratum::sim {
 // NetworkCm02Model::communicate, sharing_penalty_ = latency).
 void configure_engine(simgrid::s4u::Engine& engine);
 
+class RouteZone;
+
+// What a run will use of the cluster, given up front so that only that much is built.
+struct PlatformScope {
+  std::vector<int> gpus;                       // GPU hosts to create (global indices, any order)
+  std::vector<std::pair<int, int>> routes;     // ordered GPU pairs (from, to) that will communicate
+};
+
 class Platform {
  public:
   // Builds the whole platform in `engine`, which must have been configured by configure_engine()
   // and hold no netzone yet (std::logic_error otherwise). The graph is only read during the call.
   Platform(simgrid::s4u::Engine& engine, const topology::ClusterGraph& graph);
+
+  // Builds only what `scope` names, for fabrics too large for the constructor above (SimGrid's
+  // FullZone keeps an n x n route table: 2 GiB for 16,384 hosts). One zone, the root, holding a
+  // host per GPU in `scope.gpus` or in one of its routes, a split-duplex link per graph link that
+  // one of those routes crosses, and exactly the routes asked for, taken from `routes` (so the
+  // analytic fidelity, reading the same table, charges the same links). No host CPUs. Pairs that
+  // are not connected get no route (has_route says so). Same preconditions as above.
+  Platform(simgrid::s4u::Engine& engine, const topology::ClusterGraph& graph, RouteTable& routes,
+           const PlatformScope& scope);
 
   int gpu_count() const { return static_cast<int>(gpu_hosts_.size()); }
   int node_count() const { return static_cast<int>(node_gpu_hosts_.size()); }
@@ -59,8 +78,14 @@ class Platform {
   // sending between them would abort SimGrid, so callers check first.
   bool gpus_connected(int gpu_a, int gpu_b) const;
   simgrid::s4u::NetZone* zone() const { return zone_; }
-  // Number of host pairs given a route (each symmetrical route counted once).
+  // Whether a transfer from GPU a to GPU b has a route in this platform (a scoped platform only
+  // has the routes it was asked for; the full one has every connected pair).
+  bool has_route(int gpu_a, int gpu_b) const;
+  // Number of host pairs given a route (full platform: each symmetrical route counted once;
+  // scoped platform: each ordered pair).
   std::size_t route_count() const { return route_count_; }
+  // Links actually created in SimGrid (a scoped platform skips links no route crosses).
+  std::size_t link_count() const { return created_links_; }
 
  private:
   simgrid::s4u::NetZone* zone_ = nullptr;
@@ -71,6 +96,19 @@ class Platform {
   std::vector<simgrid::s4u::Host*> cpu_hosts_;     // by node
   std::vector<simgrid::s4u::SplitDuplexLink*> links_;  // by LinkId
   std::size_t route_count_ = 0;
+  std::size_t created_links_ = 0;
+  RouteZone* route_zone_ = nullptr;  // the zone of a scoped platform, nullptr for the full one
 };
+
+// Builds a scoped platform in a fresh engine of this process (quiet, configured by
+// configure_engine) and reports its size, then tears the engine down without simulating. For
+// benchmarks and tools outside sim/, which may not include SimGrid (DESIGN.md section 1). One
+// engine per process: call it at most once, and not beside another engine.
+struct PlatformSize {
+  std::size_t hosts = 0;
+  std::size_t links = 0;
+  std::size_t routes = 0;
+};
+PlatformSize build_scoped_platform(const topology::ClusterGraph& graph, RouteTable& routes, const PlatformScope& scope);
 
 }  // namespace stratum::sim

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "stratum/scenarios/scenario.hpp"
+#include "stratum/sim/collectives_run.hpp"
 #include "stratum/sim/metrics.hpp"
 #include "stratum/sim/serving_run.hpp"
 
@@ -24,5 +25,14 @@ struct RunInfo {
 // Throws std::runtime_error naming the path when a file cannot be written.
 void write_serving_results(const std::string& dir, const scenarios::Scenario& scenario, const ServingRunResult& run,
                            const ServingMetrics& metrics, const RunInfo& info);
+
+// A collectives run's results: collectives.csv (op,bytes,ranks,algorithm,time_s,algbw_GBps,
+// busbw_GBps; GB = 1e9 bytes, as nccl-tests prints), metrics.json (peak bus bandwidth per op) and
+// run.json. Same staging and errors as above.
+void write_collectives_results(const std::string& dir, const scenarios::Scenario& scenario,
+                               const CollectivesRunResult& run, const RunInfo& info);
+
+// collectives.csv's text, header included.
+std::string collectives_csv(const CollectivesRunResult& run);
 
 }  // namespace stratum::sim

@@ -4,6 +4,7 @@
 // that the simulator never searches the graph on its hot path.
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -11,12 +12,15 @@
 
 #include "stratum/scenarios/scenario.hpp"
 #include "stratum/topology/elements.hpp"
+#include "stratum/topology/fabric_index.hpp"
 
 namespace stratum::topology {
 
-// How the nodes of the cluster are joined. Only kNone exists yet: fat-tree and rail fabrics are
-// the next issue. Until then nodes are islands, and analyze() says so.
-enum class FabricKind : std::uint8_t { kNone };
+// How the nodes of the cluster are joined: the scenario's own enum (ClusterSpec::fabric), so that
+// a scenario and the graph built from it never disagree. kNone leaves nodes as islands, and
+// analyze() says so.
+using FabricKind = scenarios::FabricKind;
+// "none", "fat-tree", "rail-optimized", "multi-pod".
 const char* to_string(FabricKind kind);
 
 struct NodeInfo {
@@ -36,6 +40,16 @@ class ClusterGraph {
  public:
   using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, VertexProps,
                                       LinkProps>;
+
+  ClusterGraph() = default;
+  // Edge descriptors of an undirected adjacency_list point into the graph's own edge list, which a
+  // copy, and a move that Boost implements as a copy, do not carry over: each of these rebuilds
+  // the link index from the links' ids.
+  ClusterGraph(const ClusterGraph& other);
+  ClusterGraph& operator=(const ClusterGraph& other);
+  ClusterGraph(ClusterGraph&& other);
+  ClusterGraph& operator=(ClusterGraph&& other);
+  ~ClusterGraph() = default;
 
   // Registers a node and returns its index. Vertices are attached with add_vertex(kind, node, ...).
   int add_node(std::string name, scenarios::IntraConnect intra, int group = -1,
@@ -64,13 +78,26 @@ class ClusterGraph {
   VertexId other_end(LinkId id, VertexId from) const;
 
   FabricKind fabric() const { return fabric_; }
+  // Routing tables of the fabric (fabric_index.hpp); empty for graphs assembled by hand, whose
+  // routes then come from a breadth-first search. Filled by build_fabric() (build_cluster calls
+  // it); adding vertices or links afterwards clears it.
+  const FabricIndex& fabric_index() const { return index_; }
+  void set_fabric(FabricKind kind, FabricIndex index);
+  // Seed of the ECMP hash (path.hpp): the run's seed, so that the same scenario and seed spread
+  // flows the same way. 0 by default.
+  std::uint64_t ecmp_seed() const { return ecmp_seed_; }
+  void set_ecmp_seed(std::uint64_t seed) { ecmp_seed_ = seed; }
 
  private:
+  void rebuild_link_index();
+
   Graph graph_;
   std::vector<Graph::edge_descriptor> edges_;  // by LinkId
   std::vector<VertexId> gpus_;                 // by global GPU index
   std::vector<NodeInfo> nodes_;
   FabricKind fabric_ = FabricKind::kNone;
+  FabricIndex index_;
+  std::uint64_t ecmp_seed_ = 0;
 };
 
 }  // namespace stratum::topology

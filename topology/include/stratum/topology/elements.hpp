@@ -19,9 +19,10 @@ enum class VertexKind : std::uint8_t {
   kNvswitch,    // the NVSwitch fabric of one node, modelled as one non-blocking crossbar
   kPcieSwitch,  // a PCIe switch joining GPUs to the host bridge
   kHost,        // the host CPU (root complex) of a node
-  kNic,         // network adapter; fabrics (next issue) attach here
+  kNic,         // network adapter of a node; its fabric link goes to a leaf switch
+  kSwitch,      // fabric switch (leaf, spine / aggregation, core): node -1, tier in FabricIndex
 };
-inline constexpr int kVertexKindCount = 5;
+inline constexpr int kVertexKindCount = 6;
 
 enum class LinkKind : std::uint8_t { kNvlink, kPcie, kNetwork };
 

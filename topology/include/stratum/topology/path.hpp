@@ -6,6 +6,7 @@
 // equally short path through the host bridge; remaining ties are broken at each vertex in favour
 // of the incoming link with the lowest id (links are numbered in build order), so every answer is
 // reproducible across runs and platforms.
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -60,7 +61,29 @@ class PathTree {
 
 // Best path between two vertices; std::nullopt when they are not connected.
 std::optional<Path> shortest_path(const ClusterGraph& graph, VertexId from, VertexId to);
-// Best path between two GPUs given by global index; std::nullopt when they are not connected.
+// Routes between GPUs (global indices); std::nullopt when they are not connected.
+//
+// On graphs from build_cluster (a FabricIndex is present) no search runs: a pair in one node goes
+// GPU -> NVSwitch (or PCIe switch) -> GPU; a pair in different nodes goes GPU -> its NIC (per-GPU
+// NICs: the GPU's own; per-node NICs: through the host or PCIe switch to one of the node's NICs)
+// -> leaf -> up to the lowest tier that reaches the destination leaf -> down -> NIC -> GPU. Such a
+// route is always a shortest path (the tests compare it with a breadth-first search); it never
+// relays through another GPU (PXN-style relays are a collective's choice, made in sim/).
+// Where several equal-cost choices exist (which per-node NIC at each end, which uplink at each
+// tier), ECMP picks one with a hash of (graph.ecmp_seed(), flow_key): h = splitmix64(seed ^
+// splitmix64(flow_key)), and the choice at step s among n candidates is splitmix64(h + s) mod n
+// (splitmix64: Steele, Lea and Flood, "Fast splittable pseudorandom number generators", OOPSLA
+// 2014). The same key always takes the same path; different keys spread over the spines.
+// Cost: O(tiers), no allocation beyond the path's own hop vector (route_into reuses it).
+// Graphs assembled by hand (no FabricIndex) fall back to shortest_path(), ignoring flow_key.
+std::optional<Path> route(const ClusterGraph& graph, int gpu_a, int gpu_b, std::uint64_t flow_key);
+// As above, into `out` (its hop vector's capacity is reused); false when not connected.
+bool route_into(const ClusterGraph& graph, int gpu_a, int gpu_b, std::uint64_t flow_key, Path& out);
+// Flow key 0: the deterministic default route.
 std::optional<Path> route(const ClusterGraph& graph, int gpu_a, int gpu_b);
+
+// The ECMP hash above, exposed so that tests and sim/ can reason about it.
+std::uint64_t splitmix64(std::uint64_t x);
+std::uint64_t ecmp_hash(std::uint64_t seed, std::uint64_t flow_key);
 
 }  // namespace stratum::topology

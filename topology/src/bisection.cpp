@@ -1,0 +1,54 @@
+// Bisection bandwidth as a max-flow on the cluster graph (analysis.hpp).
+#include <limits>
+#include <vector>
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/push_relabel_max_flow.hpp>
+
+#include "stratum/topology/analysis.hpp"
+
+namespace stratum::topology {
+
+double bisection_bandwidth(const ClusterGraph& graph) {
+  const int gpus = graph.gpu_count();
+  if (gpus < 2) return 0;
+  using Traits = boost::adjacency_list_traits<boost::vecS, boost::vecS, boost::directedS>;
+  using FlowGraph = boost::adjacency_list<
+      boost::vecS, boost::vecS, boost::directedS, boost::no_property,
+      boost::property<boost::edge_capacity_t, double,
+                      boost::property<boost::edge_residual_capacity_t, double,
+                                      boost::property<boost::edge_reverse_t, Traits::edge_descriptor>>>>;
+  const std::size_t n = graph.vertex_count();
+  FlowGraph flow(n + 2);
+  const auto source = static_cast<Traits::vertex_descriptor>(n);
+  const auto sink = static_cast<Traits::vertex_descriptor>(n + 1);
+  auto capacity = boost::get(boost::edge_capacity, flow);
+  auto reverse = boost::get(boost::edge_reverse, flow);
+  // An undirected link of per-direction bandwidth c is two arcs of capacity c, each the other's
+  // reverse: flow one way frees capacity the other way exactly as a full-duplex link allows
+  // (each direction independently carries up to c).
+  const auto add_pair = [&](std::size_t a, std::size_t b, double cap_ab, double cap_ba) {
+    const auto ab = boost::add_edge(a, b, flow).first;
+    const auto ba = boost::add_edge(b, a, flow).first;
+    capacity[ab] = cap_ab;
+    capacity[ba] = cap_ba;
+    reverse[ab] = ba;
+    reverse[ba] = ab;
+  };
+  for (LinkId id = 0; id < graph.link_count(); ++id) {
+    const LinkProps& link = graph.link(id);
+    add_pair(link.a, link.b, link.bandwidth, link.bandwidth);
+  }
+  // Source and sink attach with more capacity than the whole graph carries, so they never cut.
+  double total = 0;
+  for (LinkId id = 0; id < graph.link_count(); ++id) total += graph.link(id).bandwidth;
+  const double unlimited = 2 * total + 1;
+  for (int g = 0; g < gpus; ++g) {
+    const VertexId v = graph.gpu(g);
+    if (g < gpus / 2) add_pair(source, v, unlimited, 0);
+    else add_pair(v, sink, unlimited, 0);
+  }
+  return boost::push_relabel_max_flow(flow, source, sink);
+}
+
+}  // namespace stratum::topology
