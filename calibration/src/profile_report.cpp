@@ -125,9 +125,15 @@ std::string format_report(const scenarios::Profile& p, const ProfileReport& repo
                 "series", "axis", "from", "to", "checks", "median err", "p95 err", "max err");
   out += line;
   for (const auto& c : report.categories) {
-    std::snprintf(line, sizeof line, "%-18s %8d %7d  %-16s %12.4g %12.4g  %6d %9.2f%% %9.2f%% %9.2f%%\n",
-                  c.name.c_str(), c.samples, c.series, c.axis.c_str(), c.min_x, c.max_x, c.fit.count,
-                  100 * c.fit.median_abs, 100 * c.fit.p95_abs, 100 * c.fit.max_abs);
+    std::snprintf(line, sizeof line, "%-18s %8d %7d  %-16s %12.4g %12.4g  %6d", c.name.c_str(), c.samples, c.series,
+                  c.axis.c_str(), c.min_x, c.max_x, c.fit.count);
+    out += line;
+    if (c.fit.count == 0) {
+      out += "          -          -          -\n";  // nothing to check the fit against
+      continue;
+    }
+    std::snprintf(line, sizeof line, " %9.2f%% %9.2f%% %9.2f%%\n", 100 * c.fit.median_abs, 100 * c.fit.p95_abs,
+                  100 * c.fit.max_abs);
     out += line;
   }
   out += "\nerrors: leave-one-out interpolation for series (each interior point predicted from the others),\n"

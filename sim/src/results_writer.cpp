@@ -145,7 +145,12 @@ std::string run_json(const scenarios::Scenario& scenario, const ServingRunResult
     const double share = gpu_total > 0 ? run.gpu_seconds_by_provenance[p] / gpu_total : 0.0;
     provenance[calibration::to_string(static_cast<calibration::Provenance>(p))] = share;
   }
-  j["cost_model"] = {{"gpu_time_share_by_provenance", provenance}};
+  // The calibration profiles the run had, by GPU; GPUs without one were priced by the roofline.
+  Json profiles = Json::array();
+  for (const scenarios::Profile& p : scenario.profiles) {
+    profiles.push_back({{"gpu_id", p.header.gpu_id}, {"date", p.header.date}, {"tool", p.header.tool}});
+  }
+  j["cost_model"] = {{"gpu_time_share_by_provenance", provenance}, {"profiles", profiles}};
   j["wall_time_s"] = info.wall_s;
   j["prepare_wall_s"] = info.prepare_s;
   j["simulate_wall_s"] = info.simulate_s;

@@ -3,17 +3,19 @@
 #include <algorithm>
 #include <string>
 
+#include "stratum/calibration/cost_model_factory.hpp"
+
 namespace sg4 = simgrid::s4u;
 
 namespace stratum::sim {
 
 ServingInstance::ServingInstance(int index, const InstancePlacement& placement, ServingShared& shared, const scenarios::ServingSpec& serving,
-                                 const scenarios::GpuSpec& gpu, calibration::ParallelLayout layout,
-                                 int64_t kv_blocks)
+                                 const scenarios::GpuSpec& gpu, const std::vector<scenarios::Profile>& profiles,
+                                 calibration::ParallelLayout layout, int64_t kv_blocks)
     : index_(index),
       shared_(shared),
-      costs_(gpu),
-      iteration_model_(costs_, serving.model, serving.precision, layout),
+      costs_(calibration::make_cost_model(gpu, profiles)),
+      iteration_model_(*costs_, serving.model, serving.precision, layout),
       batcher_(policies::make_batcher(serving.scheduler, kv_blocks, serving.model.max_context)),
       mutex_(sg4::Mutex::create()),
       wakeup_(sg4::ConditionVariable::create()) {

@@ -10,7 +10,7 @@
 
 #include "serving_shared.hpp"
 #include "stratum/calibration/iteration.hpp"
-#include "stratum/calibration/roofline.hpp"
+#include "stratum/calibration/cost_model.hpp"
 #include "stratum/policies/batching.hpp"
 #include "stratum/sim/serving_run.hpp"
 
@@ -18,8 +18,10 @@ namespace stratum::sim {
 
 class ServingInstance {
  public:
+  // `profiles`: the scenario's calibration profiles; the GPU's, if any, prices its work.
   ServingInstance(int index, const InstancePlacement& placement, ServingShared& shared, const scenarios::ServingSpec& serving,
-                  const scenarios::GpuSpec& gpu, calibration::ParallelLayout layout, int64_t kv_blocks);
+                  const scenarios::GpuSpec& gpu, const std::vector<scenarios::Profile>& profiles,
+                  calibration::ParallelLayout layout, int64_t kv_blocks);
 
   void run();  // the actor body
 
@@ -46,7 +48,7 @@ class ServingInstance {
 
   int index_;
   ServingShared& shared_;
-  calibration::RooflineCostModel costs_;
+  std::unique_ptr<calibration::CostModel> costs_;
   calibration::IterationModel iteration_model_;
   std::unique_ptr<policies::Batcher> batcher_;
   std::deque<uint64_t> inbox_;

@@ -132,7 +132,7 @@ ServingRunResult run_serving(const scenarios::Scenario& scenario, std::vector<Re
     const calibration::ParallelLayout layout{serving.replica.tensor_parallel, group.intra_bandwidth,
                                              group.intra_latency};
     instances.push_back(std::make_unique<ServingInstance>(static_cast<int>(i), place, shared, serving, group.gpu,
-                                                          layout, memory.kv_blocks));
+                                                          scenario.profiles, layout, memory.kv_blocks));
     ServingInstance* instance = instances.back().get();
     sg4::Host* host = platform.gpu_host(place.global_node, place.first_gpu);
     sg4::Actor::create("instance-" + std::to_string(i), host, [instance] { instance->run(); });

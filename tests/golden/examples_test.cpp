@@ -155,6 +155,22 @@ TEST(Cli, ValidateReportsEveryFile) {
   fs::remove_all(dir);
 }
 
+TEST(Cli, CalibrateReportSummarisesAProfileAndRejectsABadOne) {
+  const fs::path dir = scratch_dir("calibrate-report");
+  const auto ok = run_stratum("calibrate-report " + shell_quote(STRATUM_SOURCE_DIR "/tests/scenarios/data/example-profile.pbtxt"), dir);
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(ok.out.rfind("profile of h100-sxm5-80gb", 0), 0u) << ok.out;
+  for (const char* category : {"gemm", "attention_prefill", "attention_decode", "collectives", "copies"}) {
+    EXPECT_NE(ok.out.find(category), std::string::npos) << category;
+  }
+  const auto bad = run_stratum("calibrate-report " + shell_quote(STRATUM_SOURCE_DIR "/tests/fuzz/profile_cases/attention-heads.pbtxt"), dir);
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.out, "");
+  EXPECT_NE(bad.err.find(": error: "), std::string::npos);
+  EXPECT_EQ(run_stratum("calibrate-report", dir).exit_code, 2);
+  fs::remove_all(dir);
+}
+
 TEST(Cli, CatalogListsEveryGpuAndModel) {
   const fs::path dir = scratch_dir("catalog");
   const auto r = run_stratum("catalog", dir);

@@ -8,6 +8,7 @@
 
 #include "serving_fixture.hpp"
 #include "stratum/calibration/iteration.hpp"
+#include "stratum/calibration/profile_cost_model.hpp"
 #include "stratum/calibration/roofline.hpp"
 #include "stratum/sim/metrics.hpp"
 #include "stratum/sim/serving_run.hpp"
@@ -141,6 +142,37 @@ TEST(ServingRun, EveryRequestIsAccountedForUnderKvPressure) {
   EXPECT_EQ(completed + rejected, 3001);
   EXPECT_EQ(run.requests[3000].status, RequestStatus::kRejected);
   EXPECT_GT(preemptions, 0) << "the test meant to exercise preemption";
+}
+
+// With a calibration profile for its GPU, an instance prices GEMMs from the measurements (and
+// everything else from the roofline), and the run accounts GPU time by provenance.
+TEST(ServingRun, ProfileOfTheGpuPricesItsWork) {
+  scenarios::Scenario s = h100_scenario();
+  scenarios::Profile profile;
+  profile.header.gpu_id = "h100-sxm5-80gb";
+  // Llama-3.1-8B's linear layers at TP 1: fused QKV, O, gate+up, down, LM head (n, k).
+  const std::pair<int64_t, int64_t> shapes[] = {{6144, 4096}, {4096, 4096}, {28672, 4096}, {4096, 14336}, {128256, 4096}};
+  for (const auto& [n, k] : shapes) {
+    for (int64_t m : {1, 8192}) {
+      const double flops = 2.0 * static_cast<double>(m * n * k);
+      profile.gemm.push_back({m, n, k, scenarios::Precision::kBf16, 1, {2e-5 + flops / 600e12, 0, 0, 50}});
+    }
+  }
+  s.profiles.push_back(profile);
+  const ServingRunResult run = run_serving(s, {request(0, 0.0, 1000, 1)}, {});
+  const calibration::ProfileCostModel costs(profile, s.cluster.nodes[0].gpu);
+  const auto& node = s.cluster.nodes[0];
+  const calibration::IterationModel model(costs, s.serving->model, s.serving->precision,
+                                          {1, node.intra_bandwidth, node.intra_latency});
+  calibration::IterationBatch prefill;
+  prefill.prefill.push_back({1000, 0});
+  EXPECT_NEAR(run.requests[0].ttft_s(), model.cost(prefill).seconds, 1e-12);
+  const auto& by = run.gpu_seconds_by_provenance;
+  EXPECT_GT(by[static_cast<int>(calibration::Provenance::kInterpolated)], 0.0);
+  EXPECT_GT(by[static_cast<int>(calibration::Provenance::kRoofline)], 0.0);  // attention, norms
+  // The LM head runs on one row (one sequence): m = 1 is a measured point of its series.
+  EXPECT_GT(by[static_cast<int>(calibration::Provenance::kMeasured)], 0.0);
+  EXPECT_EQ(by[static_cast<int>(calibration::Provenance::kExtrapolated)], 0.0);
 }
 
 TEST(ServingRun, ReplicasShareTheLoad) {

@@ -67,7 +67,12 @@ void print_summary(const scenarios::Scenario& scenario, const sim::ServingRunRes
   double total = 0;
   for (double s : run.gpu_seconds_by_provenance) total += s;
   const double roofline = total > 0 ? run.gpu_seconds_by_provenance[static_cast<int>(calibration::Provenance::kRoofline)] / total : 0;
-  std::printf("  cost model: %.0f %% of GPU time from the roofline model (no calibration profile)\n", 100.0 * roofline);
+  if (scenario.profiles.empty()) {
+    std::printf("  cost model: %.0f %% of GPU time from the roofline model (no calibration profile)\n", 100.0 * roofline);
+  } else {
+    std::printf("  cost model: %.0f %% of GPU time from calibration profiles, %.0f %% from the roofline model\n",
+                100.0 * (1.0 - roofline), 100.0 * roofline);
+  }
   std::printf("  results in %s/ (%.2f s wall, %.0fx real time)\n", out_dir.c_str(), wall_s,
               wall_s > 0 ? m.simulated_time_s / wall_s : 0.0);
 }

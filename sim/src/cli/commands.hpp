@@ -12,5 +12,6 @@ int run_validate(const Options& options);
 int run_run(const Options& options, int argc, char** argv);
 int run_catalog(const Options& options);
 int run_topo(const Options& options);
+int run_calibrate_report(const Options& options);
 
 }  // namespace stratum::cli

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
     if (options.command == "run") return run_run(options, argc, argv);
     if (options.command == "catalog") return run_catalog(options);
     if (options.command == "topo") return run_topo(options);
+    if (options.command == "calibrate-report") return run_calibrate_report(options);
   } catch (const std::exception& e) {
     // Only I/O failures and defects get here; input errors are reported as diagnostics.
     std::fprintf(stderr, "stratum: error: %s\n", e.what());

@@ -43,6 +43,7 @@ const char* usage() {
          "                          hops, oversubscription)\n"
          "      --dot OUT.dot       also write the cluster graph as Graphviz DOT\n"
          "      --graphml OUT.graphml   also write it as GraphML\n"
+         "  calibrate-report PROFILE   coverage and fit quality of a calibration profile\n"
          "  catalog [gpus|models]   list the hardware and model catalogue\n"
          "  help                    this text\n"
          "  version                 the version\n"
@@ -104,6 +105,10 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
   }
   if (out.command == "run" && out.files.size() != 1) {
     error = "run needs exactly one scenario file";
+    return false;
+  }
+  if (out.command == "calibrate-report" && out.files.size() != 1) {
+    error = "calibrate-report needs exactly one profile file";
     return false;
   }
   if (out.command == "topo" && out.files.size() != 1) {
