@@ -95,8 +95,7 @@ IterationCost IterationModel::cost(const IterationBatch& batch) const {
   add(&IterationCost::attention_s, costs_.attention_prefill(batch.prefill, shape, p.kv));
   add(&IterationCost::attention_s, costs_.attention_decode(batch.decode_contexts, shape, p.kv));
   add(&IterationCost::gemm_s, costs_.gemm(tokens, hidden, shape.heads * hd, p.compute, p.weight));  // O proj
-  const Estimate all_reduce = costs_.collective(CollectiveKind::kAllReduce, act_bytes, layout_.tensor_parallel,
-                                                layout_.link_bandwidth, layout_.link_latency);
+  const Estimate all_reduce = collective(CollectiveKind::kAllReduce, act_bytes);
   add(&IterationCost::communication_s, all_reduce);
   // Residual add after attention and after the MLP: read two activations, write one.
   add(&IterationCost::other_s, costs_.elementwise(3.0 * act_bytes), 2.0);
@@ -139,10 +138,14 @@ IterationCost IterationModel::cost(const IterationBatch& batch) const {
   // tensor_model_parallel_gather).
   once(&IterationCost::gemm_s, costs_.gemm(sequences, model_.vocab / tp, hidden, p.stream, p.stream));
   once(&IterationCost::communication_s,
-       costs_.collective(CollectiveKind::kAllGather,
-                         static_cast<double>(sequences) * static_cast<double>(model_.vocab) * stream_b,
-                         layout_.tensor_parallel, layout_.link_bandwidth, layout_.link_latency));
+       collective(CollectiveKind::kAllGather,
+                  static_cast<double>(sequences) * static_cast<double>(model_.vocab) * stream_b));
   return total;
+}
+
+Estimate IterationModel::collective(CollectiveKind kind, double bytes) const {
+  if (layout_.group != nullptr && layout_.tensor_parallel > 1) return layout_.group->price(kind, bytes);
+  return costs_.collective(kind, bytes, layout_.tensor_parallel, layout_.link_bandwidth, layout_.link_latency);
 }
 
 }  // namespace stratum::calibration

@@ -9,13 +9,26 @@ namespace sg4 = simgrid::s4u;
 
 namespace stratum::sim {
 
+namespace {
+
+calibration::ParallelLayout with_group(calibration::ParallelLayout layout, const calibration::GroupCollectives* group) {
+  layout.group = group;
+  return layout;
+}
+
+}  // namespace
+
 ServingInstance::ServingInstance(int index, const InstancePlacement& placement, ServingShared& shared, const scenarios::ServingSpec& serving,
                                  const scenarios::GpuSpec& gpu, const std::vector<scenarios::Profile>& profiles,
+                                 const topology::ClusterGraph& graph, std::vector<int> gpus,
                                  calibration::ParallelLayout layout, int64_t kv_blocks)
     : index_(index),
       shared_(shared),
       costs_(calibration::make_cost_model(gpu, profiles)),
-      iteration_model_(*costs_, serving.model, serving.precision, layout),
+      tp_collectives_(gpus.size() > 1 ? std::make_unique<TensorParallelCollectives>(
+                                            graph, std::move(gpus), *costs_, layout.link_bandwidth, layout.link_latency)
+                                      : nullptr),
+      iteration_model_(*costs_, serving.model, serving.precision, with_group(layout, tp_collectives_.get())),
       batcher_(policies::make_batcher(serving.scheduler, kv_blocks, serving.model.max_context)),
       mutex_(sg4::Mutex::create()),
       wakeup_(sg4::ConditionVariable::create()) {

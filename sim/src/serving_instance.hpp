@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "serving_shared.hpp"
+#include "stratum/sim/tp_collectives.hpp"
 #include "stratum/calibration/iteration.hpp"
 #include "stratum/calibration/cost_model.hpp"
 #include "stratum/policies/batching.hpp"
@@ -19,9 +20,12 @@ namespace stratum::sim {
 class ServingInstance {
  public:
   // `profiles`: the scenario's calibration profiles; the GPU's, if any, prices its work.
+  // `graph` (which must outlive the instance) and `gpus` (the global indices of its tensor-parallel
+  // ranks) let the collective API price its TP collectives on their real routes.
   ServingInstance(int index, const InstancePlacement& placement, ServingShared& shared, const scenarios::ServingSpec& serving,
                   const scenarios::GpuSpec& gpu, const std::vector<scenarios::Profile>& profiles,
-                  calibration::ParallelLayout layout, int64_t kv_blocks);
+                  const topology::ClusterGraph& graph, std::vector<int> gpus, calibration::ParallelLayout layout,
+                  int64_t kv_blocks);
 
   void run();  // the actor body
 
@@ -49,6 +53,7 @@ class ServingInstance {
   int index_;
   ServingShared& shared_;
   std::unique_ptr<calibration::CostModel> costs_;
+  std::unique_ptr<TensorParallelCollectives> tp_collectives_;  // null without tensor parallelism
   calibration::IterationModel iteration_model_;
   std::unique_ptr<policies::Batcher> batcher_;
   std::deque<uint64_t> inbox_;

@@ -131,8 +131,11 @@ ServingRunResult run_serving(const scenarios::Scenario& scenario, std::vector<Re
         serving.model, group.gpu, serving.precision, serving.replica.tensor_parallel, serving.scheduler);
     const calibration::ParallelLayout layout{serving.replica.tensor_parallel, group.intra_bandwidth,
                                              group.intra_latency};
+    std::vector<int> gpus;
+    for (int r = 0; r < place.gpus; ++r) gpus.push_back(graph.vertex(graph.gpu(place.global_node, place.first_gpu + r)).gpu);
     instances.push_back(std::make_unique<ServingInstance>(static_cast<int>(i), place, shared, serving, group.gpu,
-                                                          scenario.profiles, layout, memory.kv_blocks));
+                                                          scenario.profiles, graph, std::move(gpus), layout,
+                                                          memory.kv_blocks));
     ServingInstance* instance = instances.back().get();
     sg4::Host* host = platform.gpu_host(place.global_node, place.first_gpu);
     sg4::Actor::create("instance-" + std::to_string(i), host, [instance] { instance->run(); });

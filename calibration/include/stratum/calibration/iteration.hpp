@@ -23,10 +23,20 @@ struct IterationCost {
   double gemm_s = 0, attention_s = 0, other_s = 0, communication_s = 0;
 };
 
+// Prices the collectives of one tensor-parallel group on its actual GPUs and links. The
+// simulator provides one built on its collective API (the same decomposition and routes its
+// collectives use); without one, CostModel::collective prices them from the link figures below.
+class GroupCollectives {
+ public:
+  virtual ~GroupCollectives() = default;
+  virtual Estimate price(CollectiveKind kind, double bytes) const = 0;
+};
+
 struct ParallelLayout {
   int tensor_parallel = 1;
   double link_bandwidth = 0;  // bytes/s per GPU per direction between TP ranks
   double link_latency = 0;    // seconds
+  const GroupCollectives* group = nullptr;  // not owned; must outlive the IterationModel
 };
 
 // Sums per-layer costs of attention projections, attention, MLP (dense or MoE), norms and TP
@@ -38,6 +48,8 @@ class IterationModel {
   IterationCost cost(const IterationBatch& batch) const;
 
  private:
+  Estimate collective(CollectiveKind kind, double bytes) const;
+
   const CostModel& costs_;
   scenarios::ModelSpec model_;
   Precision precision_;
