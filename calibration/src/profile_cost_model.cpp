@@ -1,6 +1,7 @@
 #include "stratum/calibration/profile_cost_model.hpp"
 
 #include <numeric>
+#include <string>
 
 namespace stratum::calibration {
 namespace {
@@ -65,13 +66,13 @@ ProfileCostModel::ProfileCostModel(const scenarios::Profile& profile, const scen
   prefill_ = to_series(std::move(prefill));
   decode_ = to_series(std::move(decode));
 
-  std::map<std::tuple<int, int>, std::vector<Point>> coll;
+  std::map<std::tuple<int, int, std::string>, std::vector<Point>> coll;
   for (const auto& s : profile.collectives) {
-    coll[{static_cast<int>(s.op), s.ranks}].push_back({s.bytes, s.timing.median_s});
+    coll[{static_cast<int>(s.op), s.ranks, s.algorithm}].push_back({s.bytes, s.timing.median_s});
   }
   for (const auto& [k, points] : coll) {
     AlphaBeta fit;
-    if (fit_alpha_beta(points, fit)) collectives_.emplace(k, fit);
+    if (fit_alpha_beta(points, fit)) collectives_[{std::get<0>(k), std::get<1>(k)}].push_back(fit);
   }
   std::map<std::tuple<int, bool>, std::vector<Point>> copies;
   for (const auto& s : profile.copies) {
@@ -126,7 +127,13 @@ Estimate ProfileCostModel::collective(CollectiveKind kind, double bytes, int ran
                                       double link_latency) const {
   const auto it = collectives_.find({static_cast<int>(kind), ranks});
   if (it == collectives_.end()) return roofline_.collective(kind, bytes, ranks, link_bandwidth, link_latency);
-  return from_fit(it->second, bytes);
+  // Several measured algorithms: the fastest at this size, as NCCL's tuner picks by its model.
+  Estimate best = from_fit(it->second.front(), bytes);
+  for (const AlphaBeta& fit : it->second) {
+    const Estimate e = from_fit(fit, bytes);
+    if (e.seconds < best.seconds) best = e;
+  }
+  return best;
 }
 
 Estimate ProfileCostModel::copy(CopyKind kind, double bytes) const {

@@ -99,8 +99,10 @@ ProfileReport analyze_profile(const scenarios::Profile& p) {
   report.categories.push_back(
       series_report("attention_decode", "KV tokens", decode, static_cast<int>(p.attention_decode.size())));
 
-  std::map<std::tuple<int, int>, std::vector<Point>> collectives;
-  for (const auto& s : p.collectives) collectives[{static_cast<int>(s.op), s.ranks}].push_back({s.bytes, s.timing.median_s});
+  std::map<std::tuple<int, int, std::string>, std::vector<Point>> collectives;  // one fit per algorithm
+  for (const auto& s : p.collectives) {
+    collectives[{static_cast<int>(s.op), s.ranks, s.algorithm}].push_back({s.bytes, s.timing.median_s});
+  }
   report.categories.push_back(fit_report("collectives", collectives, static_cast<int>(p.collectives.size())));
   std::map<std::tuple<int, bool>, std::vector<Point>> copies;
   for (const auto& s : p.copies) copies[{static_cast<int>(s.direction), s.pinned}].push_back({s.bytes, s.timing.median_s});

@@ -107,6 +107,14 @@ TEST(ProfileCostModel, CollectivesAndCopiesUseTheirAlphaBetaFits) {
   const Estimate h2d = model.copy(CopyKind::kHostToDevice, 1e7);
   EXPECT_NEAR(h2d.seconds, 8e-6 + 1e7 / 50e9, 1e-12);
   EXPECT_EQ(model.copy(CopyKind::kPeer, 1e7).provenance, Provenance::kRoofline);
+  // Two algorithms measured for one op and rank count: each size gets the faster fit.
+  scenarios::Profile two = synthetic_profile();
+  for (double b : {1e6, 1e7, 1e8}) {
+    two.collectives.push_back({scenarios::CollectiveOp::kAllReduce, b, 8, "tree", t(8e-6 + b / 100e9)});
+  }
+  const ProfileCostModel both(two, testing::h100());
+  EXPECT_NEAR(both.collective(CollectiveKind::kAllReduce, 1e6, 8, 450e9, 3.4e-6).seconds, 8e-6 + 1e6 / 100e9, 1e-12);
+  EXPECT_NEAR(both.collective(CollectiveKind::kAllReduce, 1e8, 8, 450e9, 3.4e-6).seconds, 20e-6 + 1e8 / 150e9, 1e-12);
   const auto coverage = model.coverage();
   EXPECT_EQ(coverage.gemm_series, 1);
   EXPECT_EQ(coverage.collective_fits, 1);

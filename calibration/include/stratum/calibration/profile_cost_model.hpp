@@ -44,7 +44,7 @@ class ProfileCostModel final : public CostModel {
     int collective_fits = 0, copy_fits = 0;
   };
   Coverage coverage() const;
-  const std::map<std::tuple<int, int>, AlphaBeta>& collective_fits() const { return collectives_; }
+  const std::map<std::tuple<int, int>, std::vector<AlphaBeta>>& collective_fits() const { return collectives_; }
 
  private:
   // (dtype, n, k) -> time over m; grouped: over groups x m.
@@ -57,7 +57,8 @@ class ProfileCostModel final : public CostModel {
   std::map<GemmKey, LogLogSeries> grouped_gemm_;
   std::map<AttentionKey, LogLogSeries> prefill_;  // over attention FLOPs
   std::map<AttentionKey, LogLogSeries> decode_;   // over KV tokens read (sum of contexts)
-  std::map<std::tuple<int, int>, AlphaBeta> collectives_;  // (op, ranks)
+  // (op, ranks) -> one fit per algorithm the profile measured (NCCL_ALGO forced, or NCCL's pick).
+  std::map<std::tuple<int, int>, std::vector<AlphaBeta>> collectives_;
   std::map<std::tuple<int, bool>, AlphaBeta> copies_;      // (direction, pinned)
 };
 
