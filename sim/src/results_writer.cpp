@@ -58,52 +58,38 @@ std::string metrics_json(const ServingMetrics& m, const scenarios::SloSpec& slo)
   return j.dump(2) + "\n";
 }
 
-// Empty fields for times a request never reached, so that a reader cannot mistake -1 for a time.
-void append_time(std::string& out, double t) {
-  if (t >= 0) append_number(out, t);
-}
-
 std::string requests_csv(const ServingRunResult& run, const scenarios::SloSpec& slo) {
   std::string out =
       "id,arrival_s,input_tokens,output_tokens,instance,status,reason,first_scheduled_s,first_token_s,finish_s,"
       "ttft_s,tpot_s,e2e_s,preemptions,meets_slo\n";
   out.reserve(out.size() + run.requests.size() * 120);
+  std::string reason;
   for (const RequestRecord& r : run.requests) {
     const bool done = r.status == RequestStatus::kCompleted;
-    append_number(out, static_cast<long long>(r.id));
-    out += ',';
-    append_number(out, r.arrival_s);
-    out += ',';
-    append_number(out, static_cast<long long>(r.input_tokens));
-    out += ',';
-    append_number(out, static_cast<long long>(r.output_tokens));
-    out += ',';
-    append_number(out, static_cast<long long>(r.instance));
-    out += ',';
-    out += to_string(r.status);
-    out += ',';
-    if (!r.reason.empty()) {  // reasons are plain text; quote them for commas
-      out += '"';
-      for (char c : r.reason) out += (c == '"') ? '\'' : c;
-      out += '"';
+    // Reasons are plain text: quoted for their commas, inner double quotes made single.
+    reason.clear();
+    if (!r.reason.empty()) {
+      reason = '"';
+      for (char c : r.reason) reason += (c == '"') ? '\'' : c;
+      reason += '"';
     }
-    out += ',';
-    append_time(out, r.first_scheduled_s);
-    out += ',';
-    append_time(out, done ? r.first_token_s : -1);
-    out += ',';
-    append_time(out, r.finish_s);
-    out += ',';
-    if (done) append_number(out, r.ttft_s());
-    out += ',';
-    if (done) append_number(out, r.tpot_s());
-    out += ',';
-    if (done) append_number(out, r.e2e_s());
-    out += ',';
-    append_number(out, static_cast<long long>(r.preemptions));
-    out += ',';
-    out += meets_slo(r, slo) ? "1" : "0";
-    out += '\n';
+    CsvRow row(out);
+    row.integer(static_cast<long long>(r.id))
+        .number(r.arrival_s)
+        .integer(r.input_tokens)
+        .integer(r.output_tokens)
+        .integer(r.instance)
+        .text(to_string(r.status))
+        .text(reason);
+    // Empty fields for times a request never reached, so that a reader cannot mistake -1 for a time.
+    auto time = [&row](double t) -> CsvRow& { return t >= 0 ? row.number(t) : row.blank(); };
+    time(r.first_scheduled_s);
+    time(done ? r.first_token_s : -1);
+    time(r.finish_s);
+    time(done ? r.ttft_s() : -1);
+    time(done ? r.tpot_s() : -1);
+    time(done ? r.e2e_s() : -1);
+    row.integer(r.preemptions).text(meets_slo(r, slo) ? "1" : "0");
   }
   return out;
 }
@@ -111,22 +97,15 @@ std::string requests_csv(const ServingRunResult& run, const scenarios::SloSpec& 
 std::string timeseries_csv(const ServingRunResult& run) {
   std::string out = "time_s,waiting,running,kv_used_fraction,replicas,gpu_utilization,completed,output_tokens\n";
   for (const TimeseriesSample& s : run.timeseries) {
-    append_number(out, s.time_s);
-    out += ',';
-    append_number(out, static_cast<long long>(s.waiting));
-    out += ',';
-    append_number(out, static_cast<long long>(s.running));
-    out += ',';
-    append_number(out, s.kv_used_fraction);
-    out += ',';
-    append_number(out, static_cast<long long>(s.replicas));
-    out += ',';
-    append_number(out, s.gpu_utilization);
-    out += ',';
-    append_number(out, static_cast<long long>(s.completed));
-    out += ',';
-    append_number(out, static_cast<long long>(s.output_tokens));
-    out += '\n';
+    CsvRow(out)
+        .number(s.time_s)
+        .integer(s.waiting)
+        .integer(s.running)
+        .number(s.kv_used_fraction)
+        .integer(s.replicas)
+        .number(s.gpu_utilization)
+        .integer(s.completed)
+        .integer(s.output_tokens);
   }
   return out;
 }
@@ -270,20 +249,14 @@ fs::path fresh_staging(const std::string& dir, fs::path& target) {
 std::string collectives_csv(const CollectivesRunResult& run) {
   std::string out = "op,bytes,ranks,algorithm,time_s,algbw_GBps,busbw_GBps\n";
   for (const CollectiveRow& row : run.rows) {
-    out += op_name(row.c.op);
-    out += ',';
-    append_number(out, static_cast<long long>(row.c.bytes));
-    out += ',';
-    append_number(out, static_cast<long long>(row.c.ranks));
-    out += ',';
-    out += row.c.label;
-    out += ',';
-    append_number(out, row.time_s);
-    out += ',';
-    append_number(out, row.algbw_Bps / 1e9);
-    out += ',';
-    append_number(out, row.busbw_Bps / 1e9);
-    out += '\n';
+    CsvRow(out)
+        .text(op_name(row.c.op))
+        .integer(static_cast<long long>(row.c.bytes))
+        .integer(row.c.ranks)
+        .text(row.c.label)
+        .number(row.time_s)
+        .number(row.algbw_Bps / 1e9)
+        .number(row.busbw_Bps / 1e9);
   }
   return out;
 }

@@ -28,20 +28,12 @@ void expect_clean_rejection(const Case& c, const fs::path& dir) {
 class LoaderCaseOnCli : public ::testing::TestWithParam<Case> {};
 TEST_P(LoaderCaseOnCli, ExitsOneWithTheExpectedErrorsAndNoOutput) { expect_clean_rejection(GetParam(), kCases); }
 INSTANTIATE_TEST_SUITE_P(BadInput, LoaderCaseOnCli, ::testing::ValuesIn(list_cases()),
-                         [](const ::testing::TestParamInfo<Case>& param_info) {
-                           std::string name = param_info.param.name;
-                           for (char& ch : name) ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
-                           return name;
-                         });
+                         case_name);
 
 class CliCase : public ::testing::TestWithParam<Case> {};
 TEST_P(CliCase, ExitsOneWithTheExpectedErrorsAndNoOutput) { expect_clean_rejection(GetParam(), kCliCases); }
 INSTANTIATE_TEST_SUITE_P(BadInput, CliCase, ::testing::ValuesIn(list_cases(kCliCases)),
-                         [](const ::testing::TestParamInfo<Case>& param_info) {
-                           std::string name = param_info.param.name;
-                           for (char& ch : name) ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
-                           return name;
-                         });
+                         case_name);
 
 }  // namespace
 }  // namespace stratum::scenarios

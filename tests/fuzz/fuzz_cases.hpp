@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
@@ -47,6 +48,16 @@ inline void replace_all(std::string& text, const std::string& from, const std::s
   for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
     text.replace(pos, from.size(), to);
   }
+}
+
+// gtest's test name for a case: its stem with every character that is not a letter or a digit
+// made '_'.
+inline std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+  std::string name = info.param.name;
+  for (char& ch : name) {
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  }
+  return name;
 }
 
 // gtest prints a parameter with PrintTo: the case's name, not its bytes.

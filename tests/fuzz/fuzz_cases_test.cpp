@@ -28,13 +28,6 @@ TEST_P(FuzzCase, GivesExactlyTheExpectedErrors) {
   EXPECT_EQ(diags.to_string(), expected) << c.name;
 }
 
-std::string case_name(const testing::TestParamInfo<Case>& info) {
-  std::string name = info.param.name;
-  for (char& ch : name) {
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  }
-  return name;
-}
 
 INSTANTIATE_TEST_SUITE_P(ScenarioFuzz, FuzzCase, testing::ValuesIn(list_cases()), case_name);
 

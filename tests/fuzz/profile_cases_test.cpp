@@ -27,13 +27,6 @@ TEST_P(ProfileFuzzCase, GivesExactlyTheExpectedErrors) {
   EXPECT_EQ(diags.to_string(), expected) << c.name;
 }
 
-std::string case_name(const testing::TestParamInfo<Case>& info) {
-  std::string name = info.param.name;
-  for (char& ch : name) {
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  }
-  return name;
-}
 
 INSTANTIATE_TEST_SUITE_P(ProfileFuzz, ProfileFuzzCase, testing::ValuesIn(list_cases(kProfileCases)), case_name);
 
