@@ -13,8 +13,7 @@ namespace stratum::topology {
 double bisection_bandwidth(const ClusterGraph& graph) {
   const int gpus = graph.gpu_count();
   if (gpus < 2) return 0;
-  // Integer capacities (bytes/s, rounded): push-relabel's flow-conservation check, asserted in
-  // builds without NDEBUG, fails on floating-point round-off with double capacities.
+  // Integer capacities (bytes/s, rounded) keep the flow arithmetic exact.
   using Capacity = long long;
   using Traits = boost::adjacency_list_traits<boost::vecS, boost::vecS, boost::directedS>;
   using FlowGraph = boost::adjacency_list<
@@ -28,30 +27,35 @@ double bisection_bandwidth(const ClusterGraph& graph) {
   const auto sink = static_cast<Traits::vertex_descriptor>(n + 1);
   auto capacity = boost::get(boost::edge_capacity, flow);
   auto reverse = boost::get(boost::edge_reverse, flow);
-  // An undirected link of per-direction bandwidth c is two arcs of capacity c, each the other's
-  // reverse: flow one way frees capacity the other way exactly as a full-duplex link allows
-  // (each direction independently carries up to c).
-  const auto add_pair = [&](std::size_t a, std::size_t b, Capacity cap_ab, Capacity cap_ba) {
+  // Each direction of a full-duplex link is an arc of capacity c with its own zero-capacity
+  // reverse arc, as push-relabel requires (pairing the two directions as each other's reverse
+  // gives the same value but breaks the residual <= capacity invariant Boost asserts).
+  const auto add_arc = [&](std::size_t a, std::size_t b, Capacity cap) {
     const auto ab = boost::add_edge(a, b, flow).first;
     const auto ba = boost::add_edge(b, a, flow).first;
-    capacity[ab] = cap_ab;
-    capacity[ba] = cap_ba;
+    capacity[ab] = cap;
+    capacity[ba] = 0;
     reverse[ab] = ba;
     reverse[ba] = ab;
   };
+  std::vector<Capacity> attached(n, 0);  // capacity out of each vertex
   for (LinkId id = 0; id < graph.link_count(); ++id) {
     const LinkProps& link = graph.link(id);
     const Capacity c = std::llround(link.bandwidth);
-    add_pair(link.a, link.b, c, c);
+    add_arc(link.a, link.b, c);
+    add_arc(link.b, link.a, c);
+    attached[link.a] += c;
+    attached[link.b] += c;
   }
-  // Source and sink attach with more capacity than the whole graph carries, so they never cut.
-  Capacity total = 0;
-  for (LinkId id = 0; id < graph.link_count(); ++id) total += std::llround(graph.link(id).bandwidth);
-  const Capacity unlimited = 2 * total + 1;
+  // Source and sink attach to each GPU with all the capacity its links have, so they never cut
+  // tighter than the GPU's own links (and sums stay far from overflow).
   for (int g = 0; g < gpus; ++g) {
     const VertexId v = graph.gpu(g);
-    if (g < gpus / 2) add_pair(source, v, unlimited, 0);
-    else add_pair(v, sink, unlimited, 0);
+    if (g < gpus / 2) {
+      add_arc(source, v, attached[v] + 1);
+    } else {
+      add_arc(v, sink, attached[v] + 1);
+    }
   }
   return static_cast<double>(boost::push_relabel_max_flow(flow, source, sink));
 }
