@@ -24,6 +24,9 @@ using detail::Checker;
 constexpr int64_t kMaxNodes = 100000;           // 800k GPUs at 8 per node; Llama 3 used 16,384 GPUs
 constexpr int64_t kMaxGpusPerNode = 72;         // GB200 NVL72: 72 GPUs in one NVLink domain (NVIDIA GB200 NVL72 datasheet)
 constexpr int64_t kMaxReplicas = 1000000;
+// 10^7 prefix blocks of 512 tokens are 5 * 10^9 tokens, far beyond any instance's KV cache
+// (an 8 x H200 node holds about 10^7 tokens of Llama-3.1-8B); it also bounds router memory.
+constexpr int64_t kMaxRouterBlocks = 10000000;
 constexpr int64_t kMaxBatch = 65536;            // sequences or requests in one batch
 constexpr int64_t kMaxBatchedTokens = 1 << 24;  // tokens in one iteration
 constexpr int64_t kMaxRequests = 1000000000;
@@ -621,6 +624,7 @@ class Builder {
     }
     replica(s, model, spec.replica);
     scheduler(s, spec.scheduler);
+    router(s, spec.router);
     if (!s.has_workload()) {
       c_.missing("serving.workload", "workload { trace { ... } } or poisson, gamma, fixed_rate");
     } else {
@@ -671,6 +675,26 @@ class Builder {
                    std::to_string(r.tensor_parallel) + " GPUs (" +
                    std::to_string(static_cast<int64_t>(r.count) * r.tensor_parallel) + " GPUs); expected at most " +
                    std::to_string(fit) + ", as many as fit in the cluster's " + std::to_string(gpus) + " GPUs");
+    }
+  }
+
+  void router(const pb::Serving& s, RouterSpec& out) {
+    const pb::Router& m = s.router();
+    switch (m.policy_case()) {
+      case pb::Router::kRoundRobin: out.kind = RouterKind::kRoundRobin; break;
+      case pb::Router::kLeastOutstanding:
+      case pb::Router::POLICY_NOT_SET: out.kind = RouterKind::kLeastOutstanding; break;
+      case pb::Router::kLeastKvLoad: out.kind = RouterKind::kLeastKvLoad; break;
+      case pb::Router::kPowerOfTwo: out.kind = RouterKind::kPowerOfTwo; break;
+      case pb::Router::kPrefixAware: {
+        out.kind = RouterKind::kPrefixAware;
+        const pb::PrefixAware& p = m.prefix_aware();
+        if (p.has_blocks_per_instance() && c_.int_range("serving.router.prefix_aware.blocks_per_instance",
+                                                        p.blocks_per_instance(), 1, kMaxRouterBlocks)) {
+          out.prefix_blocks_per_instance = p.blocks_per_instance();
+        }
+        break;
+      }
     }
   }
 

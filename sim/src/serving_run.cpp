@@ -14,6 +14,7 @@
 #include "serving_instance.hpp"
 #include "serving_shared.hpp"
 #include "stratum/calibration/memory.hpp"
+#include "stratum/policies/routing.hpp"
 #include "stratum/sim/platform.hpp"
 #include "stratum/topology/cluster_builder.hpp"
 
@@ -22,33 +23,22 @@ namespace sg4 = simgrid::s4u;
 namespace stratum::sim {
 namespace {
 
-// Least outstanding requests; ties go round-robin from the instance after the last one chosen,
-// so identical idle replicas share light load evenly (as Envoy's least-request balancer does by
-// choosing among equals) while staying deterministic. A router policy of its own arrives with
-// the cluster-serving issue.
-class LeastOutstandingRouter {
- public:
-  ServingInstance& pick(std::vector<std::unique_ptr<ServingInstance>>& instances) {
-    const size_t n = instances.size();
-    size_t best = (last_ + 1) % n;
-    for (size_t k = 1; k < n; ++k) {
-      const size_t i = (last_ + 1 + k) % n;
-      if (instances[i]->outstanding() < instances[best]->outstanding()) best = i;
-    }
-    last_ = best;
-    return *instances[best];
-  }
-
- private:
-  size_t last_ = static_cast<size_t>(-1);
-};
-
-void route_arrivals(ServingShared& shared, std::vector<std::unique_ptr<ServingInstance>>& instances) {
-  LeastOutstandingRouter router;
+// Releases each request at its arrival time to the instance the scenario's routing policy picks
+// (policies/routing.hpp), from every instance's load at that instant.
+void route_arrivals(ServingShared& shared, std::vector<std::unique_ptr<ServingInstance>>& instances,
+                    policies::Router& router, const RequestPrefixes* prefixes) {
+  std::vector<policies::InstanceLoad> loads(instances.size());
+  const policies::RouterView view{loads};
   for (auto& request : shared.requests) {
     shared.next_arrival_s = request.arrival_s;
     if (request.arrival_s > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(request.arrival_s);
-    ServingInstance& target = router.pick(instances);
+    for (size_t i = 0; i < instances.size(); ++i) {
+      const policies::BatcherStats stats = instances[i]->stats();
+      loads[i] = {instances[i]->outstanding(), stats.kv_blocks_used, stats.kv_blocks_total};
+    }
+    policies::RequestView seen{request.id, request.input_tokens, {}};
+    if (prefixes != nullptr) seen.prefix_hashes = prefixes->of(request.id);
+    ServingInstance& target = *instances[router.pick(view, seen)];
     target.deliver(request.id);
     target.wake();
   }
@@ -144,7 +134,11 @@ ServingRunResult run_serving(const scenarios::Scenario& scenario, std::vector<Re
   }
 
   sg4::Host* router_host = platform.gpu_host(placements[0].global_node, placements[0].first_gpu);
-  sg4::Actor::create("router", router_host, [&shared, &instances] { route_arrivals(shared, instances); });
+  const std::unique_ptr<policies::Router> router = policies::make_router(serving.router, scenario.seed);
+  const RequestPrefixes* prefixes = options.prefixes;
+  sg4::Actor::create("router", router_host, [&shared, &instances, &router, prefixes] {
+    route_arrivals(shared, instances, *router, prefixes);
+  });
   const double interval = scenario.output.timeseries_interval_s;
   sg4::Actor::create("sampler", router_host, [&] {
     sample_until_settled(shared, instances, interval, options.progress, result.timeseries);

@@ -41,11 +41,18 @@ bool within_limits(const WorkloadSpec& spec, size_t count, double arrival) {
   return true;
 }
 
-std::vector<RequestRecord> replay_trace(const WorkloadSpec& spec, scenarios::Diagnostics& diags) {
+std::vector<RequestRecord> replay_trace(const WorkloadSpec& spec, scenarios::Diagnostics& diags,
+                                       RequestPrefixes* prefixes) {
   std::vector<RequestRecord> out;
   const std::vector<scenarios::TraceRequest> trace = scenarios::read_trace(spec.trace_path, spec.trace_format, diags);
   if (!diags.ok()) return out;
   out.reserve(trace.size());
+  bool any_prefix = false;
+  if (prefixes != nullptr) {
+    *prefixes = {};
+    prefixes->offsets.reserve(trace.size() + 1);
+    prefixes->offsets.push_back(0);
+  }
   for (const auto& t : trace) {
     const double arrival = t.arrival_s / spec.time_scale;
     if (!within_limits(spec, out.size(), arrival)) break;
@@ -55,7 +62,13 @@ std::vector<RequestRecord> replay_trace(const WorkloadSpec& spec, scenarios::Dia
     r.input_tokens = std::max<int64_t>(1, t.input_tokens);
     r.output_tokens = std::max<int64_t>(1, t.output_tokens);
     out.push_back(r);
+    if (prefixes != nullptr) {
+      prefixes->ids.insert(prefixes->ids.end(), t.hash_ids.begin(), t.hash_ids.end());
+      prefixes->offsets.push_back(prefixes->ids.size());
+      any_prefix = any_prefix || !t.hash_ids.empty();
+    }
   }
+  if (prefixes != nullptr && !any_prefix) *prefixes = {};
   return out;
 }
 
@@ -88,9 +101,11 @@ std::vector<RequestRecord> synthesize(const WorkloadSpec& spec, uint64_t seed) {
 
 }  // namespace
 
-std::vector<RequestRecord> build_workload(const scenarios::Scenario& scenario, scenarios::Diagnostics& diags) {
+std::vector<RequestRecord> build_workload(const scenarios::Scenario& scenario, scenarios::Diagnostics& diags,
+                                          RequestPrefixes* prefixes) {
   const WorkloadSpec& spec = scenario.serving->workload;
-  if (spec.kind == WorkloadKind::kTrace) return replay_trace(spec, diags);
+  if (prefixes != nullptr) *prefixes = {};
+  if (spec.kind == WorkloadKind::kTrace) return replay_trace(spec, diags, prefixes);
   if (spec.max_requests <= 0 && spec.duration_s <= 0) {
     diags.error(scenario.where("serving.workload"),
                 "a synthetic workload never ends; expected max_requests or duration");

@@ -171,6 +171,22 @@ TEST(Cli, CalibrateReportSummarisesAProfileAndRejectsABadOne) {
   fs::remove_all(dir);
 }
 
+// The command line hands the trace's prefix blocks to the router: prefix-aware routing of the
+// Mooncake trace places requests differently from the default least-outstanding router.
+TEST(Cli, PrefixAwareRoutingSeesTheTracesPrefixBlocks) {
+  const fs::path dir = scratch_dir("prefix-router");
+  const std::string scenario = shell_quote(STRATUM_SOURCE_DIR "/scenarios/examples/mooncake_dgx.pbtxt");
+  const std::string few = " --set serving.workload.max_requests=400 --progress=none --out ";
+  const auto a = run_stratum("run " + scenario + few + shell_quote((dir / "a").string()), dir);
+  const auto b = run_stratum("run " + scenario + few + shell_quote((dir / "b").string()) +
+                                 " --set 'serving.router={prefix_aware {}}'",
+                             dir);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_NE(read_file(dir / "a" / "requests.csv"), read_file(dir / "b" / "requests.csv"));
+  fs::remove_all(dir);
+}
+
 TEST(Cli, CatalogListsEveryGpuAndModel) {
   const fs::path dir = scratch_dir("catalog");
   const auto r = run_stratum("catalog", dir);

@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
+#include "stratum/scenarios/trace.hpp"
 #include "stratum/sim/workload.hpp"
 
 namespace stratum::sim {
@@ -119,6 +121,47 @@ TEST(Workload, ReplaysTheAzureTraceWithTimeScale) {
   EXPECT_EQ(r.front().arrival_s, 0.0);
   EXPECT_NEAR(r.back().arrival_s, 3500.0 / 2, 300.0);  // 58 minutes halved
   for (size_t i = 0; i < r.size(); ++i) EXPECT_EQ(r[i].id, i);
+}
+
+// The Mooncake trace's hash_ids reach the run flat: request i's are exactly its trace line's,
+// and max_requests cuts the table with the requests.
+TEST(Workload, CarriesTheMooncakePrefixHashesFlat) {
+  scenarios::Scenario s;
+  scenarios::ServingSpec serving;
+  serving.workload.kind = scenarios::WorkloadKind::kTrace;
+  serving.workload.trace_path = STRATUM_SOURCE_DIR "/scenarios/traces/mooncake-fast25/synthetic_trace.jsonl";
+  serving.workload.trace_format = scenarios::TraceFormat::kMooncakeJsonl;
+  serving.workload.max_requests = 500;
+  s.serving = serving;
+  scenarios::Diagnostics diags;
+  RequestPrefixes prefixes;
+  const auto r = build_workload(s, diags, &prefixes);
+  ASSERT_TRUE(diags.ok()) << diags.to_string();
+  ASSERT_EQ(r.size(), 500u);
+  ASSERT_EQ(prefixes.offsets.size(), r.size() + 1);
+  const auto trace = scenarios::read_trace(serving.workload.trace_path, serving.workload.trace_format, diags);
+  size_t total = 0;
+  for (size_t i = 0; i < r.size(); ++i) {
+    const auto ids = prefixes.of(i);
+    ASSERT_EQ(ids.size(), trace[i].hash_ids.size()) << i;
+    EXPECT_TRUE(std::equal(ids.begin(), ids.end(), trace[i].hash_ids.begin())) << i;
+    total += ids.size();
+  }
+  EXPECT_EQ(prefixes.ids.size(), total);
+  EXPECT_GT(total, 0u);
+  EXPECT_TRUE(prefixes.of(500).empty());  // beyond the table
+}
+
+TEST(Workload, NoPrefixHashesWithoutATraceThatHasThem) {
+  scenarios::Diagnostics diags;
+  RequestPrefixes prefixes;
+  prefixes.ids = {1, 2};
+  prefixes.offsets = {0, 2};
+  const auto r = build_workload(synthetic(scenarios::WorkloadKind::kFixedRate, 4.0, 1.0, 10), diags, &prefixes);
+  EXPECT_EQ(r.size(), 10u);
+  EXPECT_TRUE(prefixes.ids.empty());
+  EXPECT_TRUE(prefixes.offsets.empty());
+  EXPECT_TRUE(prefixes.of(0).empty());
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "stratum/sim/collective.hpp"
 #include "stratum/sim/collectives_run.hpp"
 #include "stratum/sim/metrics.hpp"
+#include "stratum/sim/request_prefixes.hpp"
 #include "stratum/sim/results_writer.hpp"
 #include "stratum/sim/serving_run.hpp"
 #include "stratum/sim/workload.hpp"
@@ -124,7 +125,8 @@ int run_run(const Options& options, int argc, char** argv) {
   if (scenario && !scenario->serving && !scenario->collectives) {
     diags.error(scenario->where(""), "nothing to simulate; expected a serving or a collectives section");
   }
-  if (scenario && scenario->serving) requests = sim::build_workload(*scenario, diags);
+  sim::RequestPrefixes prefixes;  // Mooncake prefix blocks, for prefix-aware routing
+  if (scenario && scenario->serving) requests = sim::build_workload(*scenario, diags, &prefixes);
   if (!diags.ok()) {
     print_diagnostics(diags);
     return kExitInvalidInput;
@@ -136,6 +138,7 @@ int run_run(const Options& options, int argc, char** argv) {
   ProgressReporter progress(options.progress);
   sim::ServingRunOptions run_options;
   run_options.trace = scenario->output.trace;
+  run_options.prefixes = &prefixes;
   run_options.progress = [&progress](double fraction, double t) { progress.update(fraction, t); };
   const sim::ServingRunResult run = sim::run_serving(*scenario, std::move(requests), run_options);
   progress.finish();

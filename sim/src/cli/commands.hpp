@@ -10,6 +10,7 @@ inline constexpr int kExitUsage = 2;
 
 int run_validate(const Options& options);
 int run_run(const Options& options, int argc, char** argv);
+int run_compare(const Options& options);
 int run_catalog(const Options& options);
 int run_topo(const Options& options);
 int run_calibrate_report(const Options& options);

@@ -25,6 +25,13 @@ bool matches(std::string_view arg, std::string_view name) {
   return arg == name || (arg.size() > name.size() && arg.substr(0, name.size()) == name && arg[name.size()] == '=');
 }
 
+// A whole positive decimal int, nothing else.
+bool parse_positive(const std::string& text, int& out) {
+  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) return false;
+  out = std::atoi(text.c_str());
+  return out > 0;
+}
+
 }  // namespace
 
 const char* usage() {
@@ -39,6 +46,13 @@ const char* usage() {
          "      --workload TRACE    replay this trace file (Azure CSV or Mooncake JSONL, recognised by content)\n"
          "      --trace             also write trace.json (Chrome trace events, opens in Perfetto)\n"
          "      --progress=bar|json|none   progress on stderr (default: bar on a terminal, else none)\n"
+         "  compare A B [options]   run two scenarios with the same seeds 1..N (paired) and report every\n"
+         "                          metric's mean difference B - A with its 95 % t confidence interval\n"
+         "      --seeds N           number of seeds (default 5)\n"
+         "      --out DIR           results folder (default: results/compare-<A>-<B>/): DIR/A/seed-k,\n"
+         "                          DIR/B/seed-k and DIR/compare.csv\n"
+         "      --set PATH=VALUE    override a field of both scenarios\n"
+         "      -j N                simulations at once (default: the number of cores)\n"
          "  topo FILE [options]     print the cluster's topology analysis (switches per tier, bisection,\n"
          "                          hops, oversubscription)\n"
          "      --dot OUT.dot       also write the cluster graph as Graphviz DOT\n"
@@ -67,6 +81,23 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
     } else if (matches(arg, "--seed")) {
       if (!take_value(argc, argv, i, "--seed", value, error)) return false;
       out.overrides.push_back({"seed", value});
+      out.seed_given = true;
+    } else if (matches(arg, "--seeds")) {
+      if (!take_value(argc, argv, i, "--seeds", value, error)) return false;
+      if (!parse_positive(value, out.seeds)) {
+        error = "--seeds expects a positive whole number, got '" + value + "'";
+        return false;
+      }
+    } else if (arg == "-j" || matches(arg, "--jobs") || (arg.size() > 2 && arg.substr(0, 2) == "-j")) {
+      if (arg.size() > 2 && arg.substr(0, 2) == "-j" && arg[2] != '-') {
+        value = std::string(arg.substr(2));
+      } else if (!take_value(argc, argv, i, arg == "-j" ? "-j" : "--jobs", value, error)) {
+        return false;
+      }
+      if (!parse_positive(value, out.jobs)) {
+        error = "-j expects a positive whole number, got '" + value + "'";
+        return false;
+      }
     } else if (matches(arg, "--set")) {
       if (!take_value(argc, argv, i, "--set", value, error)) return false;
       scenarios::Override o;
@@ -126,8 +157,24 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
     }
     if (!out.files.empty()) out.catalog_section = out.files[0];
   }
-  if (out.command != "run" && (out.trace || !out.out_dir.empty() || !out.workload_trace.empty())) {
-    error = "--out, --trace and --workload apply to 'run' only";
+  if (out.command == "compare") {
+    if (out.files.size() != 2) {
+      error = "compare needs exactly two scenario files";
+      return false;
+    }
+    if (out.seed_given || out.trace || !out.workload_trace.empty()) {
+      error = "compare runs seeds 1..N (--seeds N); --seed, --trace and --workload apply to 'run' only";
+      return false;
+    }
+  } else if (out.command != "run" && !out.out_dir.empty()) {
+    error = "--out applies to 'run' and 'compare' only";
+    return false;
+  } else if (out.command != "run" && (out.trace || !out.workload_trace.empty())) {
+    error = "--trace and --workload apply to 'run' only";
+    return false;
+  }
+  if (out.command != "compare" && (out.seeds != 0 || out.jobs != 0)) {
+    error = "--seeds and -j apply to 'compare' only";
     return false;
   }
   return true;

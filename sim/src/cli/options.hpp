@@ -10,7 +10,7 @@ namespace stratum::cli {
 enum class ProgressMode { kAuto, kBar, kJson, kNone };
 
 struct Options {
-  std::string command;              // validate | run | topo | catalog | help | version
+  std::string command;              // validate | run | compare | topo | catalog | help | version
   std::vector<std::string> files;   // scenario files (validate: many; run: one)
   std::string out_dir;              // --out
   std::vector<scenarios::Override> overrides;  // --set, --seed
@@ -20,6 +20,9 @@ struct Options {
   std::string catalog_section;      // catalog [gpus|models]
   std::string dot_out;              // topo --dot
   std::string graphml_out;          // topo --graphml
+  int seeds = 0;                    // compare --seeds: seeds 1..N, paired (0: the default, 5)
+  int jobs = 0;                     // compare -j: simulations at once (0: one per core)
+  bool seed_given = false;          // --seed (compare rejects it: its seeds are 1..N)
 };
 
 // Returns false with `error` set for a usage error.

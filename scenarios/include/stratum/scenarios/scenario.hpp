@@ -121,6 +121,18 @@ struct SchedulerSpec {
   double static_batch_timeout_s = 0.1;   // wait at most this long to fill a batch
 };
 
+// How the router spreads requests over the serving instances (issue 6; policies/routing.hpp).
+enum class RouterKind { kRoundRobin, kLeastOutstanding, kLeastKvLoad, kPowerOfTwo, kPrefixAware };
+
+struct RouterSpec {
+  RouterKind kind = RouterKind::kLeastOutstanding;  // Stratum's routing before routers were selectable
+  // prefix_aware: prefix block hashes the router remembers per instance. Assumption, no published
+  // default: 1,024 blocks of 512 tokens (Mooncake's block) is about 0.5 M tokens, the order of one
+  // H100's KV cache for Llama-3.1-8B at 0.9 memory use (56 GB / 128 KiB per token ~ 0.43 M tokens);
+  // set it to the deployment's cache size. Calibration (issue 5) or modelled prefix caching replaces it.
+  int64_t prefix_blocks_per_instance = 1024;
+};
+
 enum class LengthKind { kFixed, kUniform, kLognormal, kFromTrace };
 
 struct LengthDistribution {
@@ -161,6 +173,7 @@ struct ServingSpec {
   Precision precision = Precision::kBf16;
   ReplicaSpec replica;
   SchedulerSpec scheduler;
+  RouterSpec router;
   WorkloadSpec workload;
   SloSpec slo;
 };

@@ -9,6 +9,7 @@
 
 #include "stratum/calibration/cost_model.hpp"
 #include "stratum/scenarios/scenario.hpp"
+#include "stratum/sim/request_prefixes.hpp"
 #include "stratum/sim/request_record.hpp"
 #include "stratum/sim/trace_log.hpp"
 
@@ -67,6 +68,9 @@ using ProgressFn = std::function<void(double fraction, double sim_time_s)>;
 struct ServingRunOptions {
   bool trace = false;     // record Chrome trace events
   ProgressFn progress;    // may be empty
+  // The requests' prefix block hashes (build_workload fills them) for serving.router
+  // prefix_aware; null or empty: that router routes as least outstanding. Must outlive the run.
+  const RequestPrefixes* prefixes = nullptr;
 };
 
 ServingRunResult run_serving(const scenarios::Scenario& scenario, std::vector<RequestRecord> requests,
