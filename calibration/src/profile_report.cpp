@@ -8,6 +8,7 @@
 
 #include "stratum/calibration/interpolation.hpp"
 #include "stratum/calibration/profile_cost_model.hpp"
+#include "stratum/calibration/quantile.hpp"
 
 namespace stratum::calibration {
 namespace {
@@ -17,14 +18,8 @@ ErrorSummary summarize(std::vector<double> errors) {
   s.count = static_cast<int>(errors.size());
   if (errors.empty()) return s;
   std::sort(errors.begin(), errors.end());
-  auto at = [&](double q) {
-    const double h = (static_cast<double>(errors.size()) - 1.0) * q;  // type 7, as metrics use
-    const auto lo = static_cast<size_t>(std::floor(h));
-    const size_t hi = std::min(lo + 1, errors.size() - 1);
-    return errors[lo] + (h - static_cast<double>(lo)) * (errors[hi] - errors[lo]);
-  };
-  s.median_abs = at(0.5);
-  s.p95_abs = at(0.95);
+  s.median_abs = quantile_sorted(errors, 0.5);
+  s.p95_abs = quantile_sorted(errors, 0.95);
   s.max_abs = errors.back();
   return s;
 }

@@ -5,16 +5,14 @@
 #include <stdexcept>
 #include <string>
 
+#include "stratum/calibration/quantile.hpp"
+
 namespace stratum::kernels {
 
 double percentile_sorted(std::span<const double> sorted, double p) {
   if (sorted.empty()) throw std::invalid_argument("percentile of an empty sample");
   if (!(p >= 0.0 && p <= 100.0)) throw std::invalid_argument("percentile outside [0, 100]: " + std::to_string(p));
-  // Hyndman & Fan definition 7: h = (n - 1) p / 100, interpolate between x[floor h] and x[ceil h].
-  const double h = (static_cast<double>(sorted.size()) - 1.0) * p / 100.0;
-  const auto lo = static_cast<size_t>(std::floor(h));
-  const size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+  return calibration::quantile_sorted(sorted, p / 100.0);
 }
 
 scenarios::Timing summarize_timings(std::vector<double>& samples_s) {

@@ -1,17 +1,14 @@
 #include "stratum/sim/metrics.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <numeric>
+
+#include "stratum/calibration/quantile.hpp"
 
 namespace stratum::sim {
 
 double percentile(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return 0.0;
-  const double h = (static_cast<double>(sorted.size()) - 1.0) * q;
-  const auto lo = static_cast<size_t>(std::floor(h));
-  const size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+  return sorted.empty() ? 0.0 : calibration::quantile_sorted(sorted, q);
 }
 
 Distribution distribution(std::vector<double> values) {

@@ -8,9 +8,9 @@
 
 namespace stratum::kernels {
 
-// The p-th percentile (0 <= p <= 100) of `sorted` (ascending, non-empty), by linear
-// interpolation between closest ranks: Hyndman & Fan (1996), "Sample Quantiles in Statistical
-// Packages", definition 7, the default of R's quantile() and NumPy's percentile().
+// The p-th percentile (0 <= p <= 100) of `sorted` (ascending, non-empty) by
+// calibration::quantile_sorted (Hyndman & Fan definition 7); throws std::invalid_argument for an
+// empty sample or p outside [0, 100].
 double percentile_sorted(std::span<const double> sorted, double p);
 
 // Median, p10 and p90 of `samples_s` (seconds) and their count. Sorts `samples_s` in place (the

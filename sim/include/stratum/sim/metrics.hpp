@@ -14,8 +14,7 @@ struct Distribution {
   double mean = 0, p50 = 0, p90 = 0, p99 = 0, max = 0;
 };
 
-// Percentile by linear interpolation between order statistics (Hyndman & Fan 1996, type 7, the
-// default of numpy.percentile and R's quantile), so results can be checked with either tool.
+// Percentile by calibration::quantile_sorted (Hyndman & Fan type 7); 0 for an empty sample.
 double percentile(const std::vector<double>& sorted, double q);
 Distribution distribution(std::vector<double> values);
 
