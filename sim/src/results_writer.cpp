@@ -110,13 +110,19 @@ std::string timeseries_csv(const ServingRunResult& run) {
   return out;
 }
 
-std::string run_json(const scenarios::Scenario& scenario, const ServingRunResult& run, const RunInfo& info) {
+// What every run.json opens with: what ran, from which file, with which seed.
+Json run_header(const scenarios::Scenario& scenario, const RunInfo& info) {
   Json j;
   j["stratum_version"] = info.version;
   j["command_line"] = info.command_line;
   j["scenario_file"] = scenario.file;
   j["seed"] = scenario.seed;
   j["scenario"] = Json::parse(scenario_to_json(scenario));
+  return j;
+}
+
+std::string run_json(const scenarios::Scenario& scenario, const ServingRunResult& run, const RunInfo& info) {
+  Json j = run_header(scenario, info);
   double gpu_total = 0;
   for (double s : run.gpu_seconds_by_provenance) gpu_total += s;
   Json provenance = Json::object();
@@ -216,12 +222,7 @@ std::string collectives_metrics_json(const scenarios::Scenario& scenario, const 
 
 std::string collectives_run_json(const scenarios::Scenario& scenario, const CollectivesRunResult& run,
                                  const RunInfo& info) {
-  Json j;
-  j["stratum_version"] = info.version;
-  j["command_line"] = info.command_line;
-  j["scenario_file"] = scenario.file;
-  j["seed"] = scenario.seed;
-  j["scenario"] = Json::parse(scenario_to_json(scenario));
+  Json j = run_header(scenario, info);
   j["platform"] = {{"hosts", run.platform_hosts}, {"links", run.platform_links}, {"routes", run.platform_routes}};
   j["wall_time_s"] = info.wall_s;
   j["prepare_wall_s"] = info.prepare_s;

@@ -123,7 +123,6 @@ void ServingInstance::finish_iteration(const policies::Batch& batch, double seco
   record_rejections(now);
 
   shared_.output_tokens += outcome.tokens_emitted;
-  shared_.iterations++;
   summary_.iterations++;
   summary_.busy_s += seconds;
   summary_.prefill_tokens += batch.prefill_tokens;

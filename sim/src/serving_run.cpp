@@ -146,13 +146,15 @@ ServingRunResult run_serving(const scenarios::Scenario& scenario, std::vector<Re
 
   engine.run();
 
-  for (const auto& instance : instances) result.instances.push_back(instance->summary());
+  for (const auto& instance : instances) {
+    result.instances.push_back(instance->summary());
+    result.iterations += instance->summary().iterations;
+  }
   for (const auto& r : shared.requests) {
     result.simulated_time_s = std::max({result.simulated_time_s, r.arrival_s, r.finish_s});
   }
   result.requests = std::move(shared.requests);
   result.trace = std::move(shared.trace);
-  result.iterations = shared.iterations;
   result.gpu_seconds_by_provenance = shared.gpu_seconds_by_provenance;
   return result;
 }

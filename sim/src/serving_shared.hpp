@@ -21,7 +21,6 @@ struct ServingShared {
   bool record_trace = false;
   TraceLog trace;
   std::array<double, calibration::kProvenanceCount> gpu_seconds_by_provenance{};
-  int64_t iterations = 0;
 
   // The next instants at which an actor other than a serving instance acts: an arrival (the
   // router) and a timeseries sample (the sampler). Instances run ahead of SimGrid's clock only

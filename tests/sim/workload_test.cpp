@@ -106,14 +106,20 @@ TEST(Workload, NeverEndingSyntheticWorkloadIsAnError) {
   EXPECT_FALSE(diags.ok());
 }
 
-TEST(Workload, ReplaysTheAzureTraceWithTimeScale) {
+// A serving scenario replaying one of the traces shipped in scenarios/traces/.
+scenarios::Scenario trace_replay(const char* relative_path, scenarios::TraceFormat format) {
   scenarios::Scenario s;
   scenarios::ServingSpec serving;
   serving.workload.kind = scenarios::WorkloadKind::kTrace;
-  serving.workload.trace_path = STRATUM_SOURCE_DIR "/scenarios/traces/azure-llm-2023/conv.csv";
-  serving.workload.trace_format = scenarios::TraceFormat::kAzureCsv;
-  serving.workload.time_scale = 2.0;
+  serving.workload.trace_path = std::string(STRATUM_SOURCE_DIR "/scenarios/traces/") + relative_path;
+  serving.workload.trace_format = format;
   s.serving = serving;
+  return s;
+}
+
+TEST(Workload, ReplaysTheAzureTraceWithTimeScale) {
+  scenarios::Scenario s = trace_replay("azure-llm-2023/conv.csv", scenarios::TraceFormat::kAzureCsv);
+  s.serving->workload.time_scale = 2.0;
   scenarios::Diagnostics diags;
   const auto r = build_workload(s, diags);
   ASSERT_TRUE(diags.ok()) << diags.to_string();
@@ -126,20 +132,15 @@ TEST(Workload, ReplaysTheAzureTraceWithTimeScale) {
 // The Mooncake trace's hash_ids reach the run flat: request i's are exactly its trace line's,
 // and max_requests cuts the table with the requests.
 TEST(Workload, CarriesTheMooncakePrefixHashesFlat) {
-  scenarios::Scenario s;
-  scenarios::ServingSpec serving;
-  serving.workload.kind = scenarios::WorkloadKind::kTrace;
-  serving.workload.trace_path = STRATUM_SOURCE_DIR "/scenarios/traces/mooncake-fast25/synthetic_trace.jsonl";
-  serving.workload.trace_format = scenarios::TraceFormat::kMooncakeJsonl;
-  serving.workload.max_requests = 500;
-  s.serving = serving;
+  scenarios::Scenario s = trace_replay("mooncake-fast25/synthetic_trace.jsonl", scenarios::TraceFormat::kMooncakeJsonl);
+  s.serving->workload.max_requests = 500;
   scenarios::Diagnostics diags;
   RequestPrefixes prefixes;
   const auto r = build_workload(s, diags, &prefixes);
   ASSERT_TRUE(diags.ok()) << diags.to_string();
   ASSERT_EQ(r.size(), 500u);
   ASSERT_EQ(prefixes.offsets.size(), r.size() + 1);
-  const auto trace = scenarios::read_trace(serving.workload.trace_path, serving.workload.trace_format, diags);
+  const auto trace = scenarios::read_trace(s.serving->workload.trace_path, s.serving->workload.trace_format, diags);
   size_t total = 0;
   for (size_t i = 0; i < r.size(); ++i) {
     const auto ids = prefixes.of(i);
