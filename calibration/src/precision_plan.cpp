@@ -20,4 +20,13 @@ PrecisionPlan plan_precision(Precision serving) {
   return {serving, serving, serving, serving};
 }
 
+PrecisionPlan plan_precision(Precision weights, std::optional<Precision> activations) {
+  if (!activations.has_value()) return plan_precision(weights);
+  const Precision a = *activations;
+  const bool sixteen = a == Precision::kBf16 || a == Precision::kFp16;
+  const Precision stream = sixteen ? a : Precision::kBf16;
+  // KV follows the stream format (vLLM kv_cache_dtype "auto": the model's activation dtype).
+  return {weights, a, stream, stream};
+}
+
 }  // namespace stratum::calibration

@@ -104,14 +104,15 @@ Estimate ProfileCostModel::grouped_gemm(double groups, int64_t m, int64_t n, int
 
 Estimate ProfileCostModel::attention_prefill(std::span<const PrefillChunk> chunks, const AttentionShape& shape,
                                              Precision kv) const {
-  const auto it = prefill_.find({key(kv), shape.heads, shape.kv_heads, shape.head_dim});
+  // Profiles measure standard attention only; MLA shapes go to the roofline.
+  const auto it = shape.standard() ? prefill_.find({key(kv), shape.heads, shape.kv_heads, shape.head_dim}) : prefill_.end();
   if (it == prefill_.end()) return roofline_.attention_prefill(chunks, shape, kv);
   return it->second.at(prefill_flops(chunks, shape));
 }
 
 Estimate ProfileCostModel::attention_decode(std::span<const int64_t> context_lens, const AttentionShape& shape,
                                             Precision kv) const {
-  const auto it = decode_.find({key(kv), shape.heads, shape.kv_heads, shape.head_dim});
+  const auto it = shape.standard() ? decode_.find({key(kv), shape.heads, shape.kv_heads, shape.head_dim}) : decode_.end();
   if (it == decode_.end()) return roofline_.attention_decode(context_lens, shape, kv);
   const double tokens = static_cast<double>(std::accumulate(context_lens.begin(), context_lens.end(), int64_t{0}));
   return it->second.at(tokens);

@@ -1,6 +1,7 @@
 #include "stratum/calibration/roofline.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -38,6 +39,9 @@ RooflineCostModel::RooflineCostModel(const scenarios::GpuSpec& gpu, RooflineEffi
   // Attention kernels compute in 16 bits even over an FP8 KV cache (vLLM dequantises in-kernel).
   attention_flops_ = p16 * efficiency_.attention;
   hbm_bandwidth_ = gpu.memory_bandwidth * efficiency_.memory;
+  // Dequantisation runs on the CUDA cores at the FP32 rate (one operation per lane and cycle). GPUs
+  // whose entry has no FP32 figure (Ascend 910B) get no dequantisation cost: a stated gap.
+  dequant_ops_rate_ = gpu.peak_fp32_flops;
 }
 
 Estimate RooflineCostModel::bound(double flops, double flop_rate, double bytes_moved, double launches) const {
@@ -57,7 +61,13 @@ Estimate RooflineCostModel::grouped_gemm(double groups, int64_t m, int64_t n, in
   // Read A (m x k) and B (k x n), write C (m x n). Weight-only quantised B is read at its own
   // width and dequantised in registers (W4A16 / W8A16), so compute runs at the activation rate.
   const double moved = groups * (dm * dk * bytes(act) + dk * dn * bytes(weight) + dm * dn * bytes(act));
-  return bound(flops, gemm_flops_[index(act)], moved, 1.0);
+  const bool weight_only = bytes(weight) < bytes(act) && (act == Precision::kBf16 || act == Precision::kFp16);
+  if (!weight_only || dequant_ops_rate_ <= 0) return bound(flops, gemm_flops_[index(act)], moved, 1.0);
+  // Weight-only: max(memory, tensor-core compute + dequantisation), see RooflineEfficiency.
+  const double passes = std::ceil(dm / efficiency_.dequant_rows_per_pass);
+  const double dequant_s = groups * dk * dn * passes * efficiency_.dequant_ops_per_weight / dequant_ops_rate_;
+  const double t = std::max(flops / gemm_flops_[index(act)] + dequant_s, moved / hbm_bandwidth_);
+  return {t + efficiency_.launch_overhead_s, Provenance::kRoofline};
 }
 
 Estimate RooflineCostModel::attention_prefill(std::span<const PrefillChunk> chunks, const AttentionShape& shape,
@@ -72,9 +82,18 @@ Estimate RooflineCostModel::attention_prefill(std::span<const PrefillChunk> chun
     const double q = static_cast<double>(c.new_tokens);
     const double ctx = static_cast<double>(c.context_before);
     // QK^T and PV, 2 FLOP per multiply-add each, causal: query i sees ctx + i keys.
-    flops += 4.0 * hd * h * q * (ctx + (q + 1.0) / 2.0);
-    // Read Q, write O; read cached and new K, V; write new K, V into the paged cache.
-    moved += 2.0 * q * h * hd * act + (ctx + q) * kvh * hd * 2.0 * bytes(kv) + q * kvh * hd * 2.0 * bytes(kv);
+    if (shape.standard()) {
+      flops += 4.0 * hd * h * q * (ctx + (q + 1.0) / 2.0);
+      // Read Q, write O; read cached and new K, V; write new K, V into the paged cache.
+      moved += 2.0 * q * h * hd * act + (ctx + q) * kvh * hd * 2.0 * bytes(kv) + q * kvh * hd * 2.0 * bytes(kv);
+    } else {
+      // QK^T over head_dim, PV over the value width; K and V of their own widths (read once when
+      // shared), read for all keys and written for the new ones.
+      const double vd = shape.value_dim > 0 ? static_cast<double>(shape.value_dim) : hd;
+      const double kv_width = shape.shared_kv ? hd : hd + vd;
+      flops += 2.0 * (hd + vd) * h * q * (ctx + (q + 1.0) / 2.0);
+      moved += q * h * (hd + vd) * act + (ctx + q) * kvh * kv_width * bytes(kv) + q * kvh * kv_width * bytes(kv);
+    }
   }
   // One variable-length kernel for the whole batch (FlashAttention varlen API).
   return bound(flops, attention_flops_, moved, 1.0);
@@ -90,9 +109,18 @@ Estimate RooflineCostModel::attention_decode(std::span<const int64_t> context_le
   double keys = 0;
   for (int64_t c : context_lens) keys += static_cast<double>(c) + 1.0;  // cached tokens + the new one
   const double seqs = static_cast<double>(context_lens.size());
-  const double flops = 4.0 * hd * h * keys;
-  // Memory-bound: every cached K and V byte is read once per step (paged decode attention).
-  const double moved = keys * kvh * hd * 2.0 * bytes(kv) + 2.0 * seqs * h * hd * act;
+  if (shape.standard()) {
+    const double flops = 4.0 * hd * h * keys;
+    // Memory-bound: every cached K and V byte is read once per step (paged decode attention).
+    const double moved = keys * kvh * hd * 2.0 * bytes(kv) + 2.0 * seqs * h * hd * act;
+    return bound(flops, attention_flops_, moved, 1.0);
+  }
+  // MLA decode (FlashMLA / vLLM MLA): scores over the key width, values of value_dim, the shared
+  // latent read once per step.
+  const double vd = shape.value_dim > 0 ? static_cast<double>(shape.value_dim) : hd;
+  const double kv_width = shape.shared_kv ? hd : hd + vd;
+  const double flops = 2.0 * (hd + vd) * h * keys;
+  const double moved = keys * kvh * kv_width * bytes(kv) + seqs * h * (hd + vd) * act;
   return bound(flops, attention_flops_, moved, 1.0);
 }
 

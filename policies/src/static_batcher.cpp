@@ -25,6 +25,10 @@ StaticBatcher::StaticBatcher(const scenarios::SchedulerSpec& spec, int64_t kv_bl
 void StaticBatcher::reject(uint64_t id, std::string reason) { rejections_.push_back({id, std::move(reason)}); }
 
 bool StaticBatcher::enqueue(const SequenceRequest& r) {
+  // Static batching runs whole requests; the loader rejects it with prefill-decode roles.
+  if (r.prefill_only || r.prefilled_tokens > 0) {
+    throw std::invalid_argument("static batching cannot serve a disaggregated (prefill_only or prefilled) sequence");
+  }
   if (std::string why = length_rejection(r, max_model_len_); !why.empty()) {
     reject(r.id, std::move(why));
     return false;
@@ -42,6 +46,7 @@ bool StaticBatcher::enqueue(const SequenceRequest& r) {
     return false;
   }
   waiting_.push_back(r);
+  waiting_prompt_tokens_ += r.prompt_tokens;
   return true;
 }
 
@@ -62,6 +67,7 @@ void StaticBatcher::form_batch() {
     longest_prompt_ = prompt;
     longest_output_ = output;
     batch_.push_back(r);
+    waiting_prompt_tokens_ -= r.prompt_tokens;
     waiting_.pop_front();
   }
   step_ = 0;
@@ -126,7 +132,14 @@ double StaticBatcher::next_wakeup_s() const {
 }
 
 BatcherStats StaticBatcher::stats() const {
-  return {static_cast<int64_t>(waiting_.size()), static_cast<int64_t>(batch_.size()), reserved_blocks_, total_blocks_};
+  return {static_cast<int64_t>(waiting_.size()), static_cast<int64_t>(batch_.size()), reserved_blocks_, total_blocks_,
+          queued_prefill_tokens(0)};
+}
+
+int64_t StaticBatcher::queued_prefill_tokens(int /*min_priority*/) const {
+  // The running batch's padded prefill, until it has run, plus every waiting prompt.
+  const int64_t running = !batch_.empty() && step_ == 0 ? std::ssize(batch_) * longest_prompt_ : 0;
+  return running + waiting_prompt_tokens_;
 }
 
 }  // namespace stratum::policies

@@ -70,6 +70,52 @@ void check_gpu(const pb::Gpu& g, const std::string& path, Checker& c, GpuSpec& o
   }
 }
 
+// DeepSeek-style fields: shared experts, dense leading layers and multi-head latent attention. Their
+// bounds are sanity checks (assumption), as for the fields above.
+void check_moe_and_mla(const pb::Model& m, const std::string& path, Checker& c, ModelSpec& out) {
+  const bool moe = m.experts() != 0;
+  if (m.has_shared_experts()) {
+    if (!moe) {
+      c.error(path + ".shared_experts", path + ".shared_experts is set on a dense model; expected experts > 0");
+    } else if (c.int_range(path + ".shared_experts", m.shared_experts(), 0, 1 << 10)) {
+      out.shared_experts = m.shared_experts();
+    }
+  }
+  if (m.has_dense_layers()) {
+    if (!moe) {
+      c.error(path + ".dense_layers", path + ".dense_layers is set on a dense model; expected experts > 0");
+    } else if (c.int_range(path + ".dense_layers", m.dense_layers(), 0, std::max<int64_t>(0, out.layers - 1))) {
+      out.dense_layers = m.dense_layers();
+    }
+  }
+  if (m.has_dense_ffn_hidden()) {
+    if (c.int_range(path + ".dense_ffn_hidden", m.dense_ffn_hidden(), 1, 1 << 22)) {
+      out.dense_ffn_hidden = m.dense_ffn_hidden();
+    }
+  } else if (out.dense_layers > 0) {
+    c.missing(path + ".dense_ffn_hidden", "the dense layers' intermediate size (intermediate_size)");
+  }
+  if (m.has_kv_lora_rank()) {
+    if (c.int_range(path + ".kv_lora_rank", m.kv_lora_rank(), 1, 1 << 16)) out.kv_lora_rank = m.kv_lora_rank();
+    if (!m.has_rope_head_dim()) {
+      c.missing(path + ".rope_head_dim", "the decoupled RoPE head width (qk_rope_head_dim) of MLA");
+    }
+  }
+  if (m.has_rope_head_dim() || m.has_q_lora_rank()) {
+    if (!m.has_kv_lora_rank()) {
+      c.error(path + (m.has_rope_head_dim() ? ".rope_head_dim" : ".q_lora_rank"),
+              path + (m.has_rope_head_dim() ? ".rope_head_dim" : ".q_lora_rank") +
+                  " is set without kv_lora_rank; expected both for multi-head latent attention");
+    }
+  }
+  if (m.has_rope_head_dim() && c.int_range(path + ".rope_head_dim", m.rope_head_dim(), 1, 1 << 14)) {
+    out.rope_head_dim = m.rope_head_dim();
+  }
+  if (m.has_q_lora_rank() && c.int_range(path + ".q_lora_rank", m.q_lora_rank(), 0, 1 << 16)) {
+    out.q_lora_rank = m.q_lora_rank();
+  }
+}
+
 void check_model(const pb::Model& m, const std::string& path, Checker& c, ModelSpec& out) {
   out.id = m.id();
   out.name = m.name();
@@ -122,6 +168,7 @@ void check_model(const pb::Model& m, const std::string& path, Checker& c, ModelS
       out.experts_per_token = m.experts_per_token();
     }
   }
+  check_moe_and_mla(m, path, c, out);
   if (!m.has_params()) {
     c.missing(path + ".params", "the published parameter count, e.g. 8.03e9");
   } else if (c.real_range(path + ".params", m.params(), 0, true, 1e15, "greater than 0 and at most 1e15")) {

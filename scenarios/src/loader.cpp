@@ -6,12 +6,17 @@
 #include <set>
 
 #include "checker.hpp"
+#include "moe_quant_loader.hpp"
 #include "overrides.hpp"
 #include "scenario_profiles.hpp"
+#include "prefix_caching_loader.hpp"
+#include "replica_loader.hpp"
+#include "serving_extras.hpp"
 #include "stratum/scenario.pb.h"
 #include "stratum/scenarios/fabric_capacity.hpp"
 #include "stratum/scenarios/suggest.hpp"
 #include "stratum/scenarios/trace.hpp"
+#include "training_loader.hpp"
 #include "text_parse.hpp"
 
 namespace stratum::scenarios {
@@ -23,7 +28,6 @@ using detail::Checker;
 // assumptions (no published limit applies), each far above any real deployment:
 constexpr int64_t kMaxNodes = 100000;           // 800k GPUs at 8 per node; Llama 3 used 16,384 GPUs
 constexpr int64_t kMaxGpusPerNode = 72;         // GB200 NVL72: 72 GPUs in one NVLink domain (NVIDIA GB200 NVL72 datasheet)
-constexpr int64_t kMaxReplicas = 1000000;
 // 10^7 prefix blocks of 512 tokens are 5 * 10^9 tokens, far beyond any instance's KV cache
 // (an 8 x H200 node holds about 10^7 tokens of Llama-3.1-8B); it also bounds router memory.
 constexpr int64_t kMaxRouterBlocks = 10000000;
@@ -36,6 +40,7 @@ constexpr double kMaxLatency = 1.0;             // one intra-node transfer
 constexpr double kMaxTime = 366.0 * 86400;      // one year of simulated time; Llama 3 pre-training took 54 days
 constexpr double kMaxRate = 1e6;                // requests per second
 constexpr double kMaxTimeScale = 1e6;
+constexpr int64_t kMaxTraceRepeat = 10000;      // 10,000 hours of a one-hour trace
 constexpr double kMaxCv = 100;
 
 // Per-hop latencies NCCL assumes for the Simple protocol on a ring (NVIDIA NCCL
@@ -77,7 +82,6 @@ constexpr const char* kModelCatalogFile = "scenarios/catalog/models.pbtxt";
 
 std::string q(const std::string& s) { return "\"" + s + "\""; }
 
-bool is_power_of_two(int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
 
 class Builder {
  public:
@@ -91,15 +95,20 @@ class Builder {
     if (msg_.has_fidelity()) {
       out_.fidelity = msg_.fidelity() == pb::ANALYTIC ? CommFidelity::kAnalytic : CommFidelity::kFlow;
     }
-    // A scenario runs one workload: serving, or a collectives sweep.
+    // A scenario runs one workload: serving, a collectives sweep, or training (issue 7).
     if (msg_.has_serving() && msg_.has_collectives()) {
       c_.error("collectives", "serving and collectives are both set; expected exactly one of them (one workload per "
                               "scenario)");
-    } else if (!msg_.has_serving() && !msg_.has_collectives()) {
+    } else if (msg_.has_training() && (msg_.has_serving() || msg_.has_collectives())) {
+      c_.error("training", std::string("training and ") + (msg_.has_serving() ? "serving" : "collectives") +
+                               " are both set; expected exactly one of serving, collectives and training (one "
+                               "workload per scenario)");
+    } else if (!msg_.has_serving() && !msg_.has_collectives() && !msg_.has_training()) {
       c_.missing("serving", "serving { model: ... workload { ... } }");
     }
     if (msg_.has_serving()) serving();
     if (msg_.has_collectives()) collectives();
+    if (msg_.has_training()) detail::load_training(msg_, catalog_, c_, out_);  // training_loader.cpp
     output();
     detail::load_scenario_profiles(msg_, catalog_, c_, out_);
   }
@@ -141,7 +150,6 @@ class Builder {
         c_.missing(p + ".gpus_per_node", "an integer from 1 to " + std::to_string(kMaxGpusPerNode));
       } else if (c_.int_range(p + ".gpus_per_node", n.gpus_per_node(), 1, kMaxGpusPerNode)) {
         g.gpus_per_node = static_cast<int>(n.gpus_per_node());
-        max_gpus_per_node_ = std::max<int64_t>(max_gpus_per_node_, g.gpus_per_node);
       }
       if (n.has_intra()) {
         g.intra = n.intra() == pb::NVSWITCH ? IntraConnect::kNvswitch : IntraConnect::kPcie;
@@ -622,8 +630,16 @@ class Builder {
         case pb::INT4: spec.precision = Precision::kInt4; break;
       }
     }
-    replica(s, model, spec.replica);
+    // Replica groups: placement, parallelism, roles (replica_loader.cpp).
+    detail::load_replicas(s, model, out_.cluster, cluster_ok_ ? total_gpus_ : -1, c_, spec.replicas);
     scheduler(s, spec.scheduler);
+    // Prefill-decode disaggregation hands prefilled sequences between continuous batchers
+    // (policies/src/continuous_disagg.cpp); static batching runs whole requests only.
+    if (spec.disaggregated() && spec.scheduler.kind == SchedulerKind::kStatic) {
+      c_.error("serving.scheduler.static",
+               "serving.scheduler is static batching, which cannot serve PREFILL_ONLY and DECODE_ONLY replica groups; "
+               "expected scheduler { continuous { ... } }, or every replica group COLOCATED");
+    }
     router(s, spec.router);
     if (!s.has_workload()) {
       c_.missing("serving.workload", "workload { trace { ... } } or poisson, gamma, fixed_rate");
@@ -631,51 +647,16 @@ class Builder {
       workload(s.workload(), model, spec.workload);
     }
     slo(s, spec.slo);
+    // Priority classes, admission and speculative decoding (issue 6): serving_extras.cpp.
+    detail::load_priority_classes(s, c_, spec);
+    detail::load_admission(s, c_, spec);
+    detail::load_speculative(s, catalog_, c_, spec);
+    // Prefix caching and KV offload tiers (issue 6): prefix_caching_loader.cpp.
+    detail::load_prefix_caching(s, out_.cluster, c_, spec);
+    // MoE routing skew and the GEMM input format of quantised models (issue 6): moe_quant_loader.cpp.
+    detail::load_moe(s, c_, spec);
+    detail::load_activations(s, out_.cluster, c_, spec);
     out_.serving = std::move(spec);
-  }
-
-  void replica(const pb::Serving& s, const ModelSpec* model, ReplicaSpec& r) {
-    const pb::Replica& m = s.replica();
-    bool tp_ok = true;
-    if (m.has_tensor_parallel()) {
-      const int64_t tp = m.tensor_parallel();
-      // The largest valid gpus_per_node bounds it; with none valid, only the schema's bound.
-      const int64_t hi = max_gpus_per_node_ > 0 ? max_gpus_per_node_ : kMaxGpusPerNode;
-      if (!is_power_of_two(tp) || tp > hi) {
-        c_.error("serving.replica.tensor_parallel",
-                 "serving.replica.tensor_parallel is " + std::to_string(tp) + "; expected a power of two from 1 to " +
-                     std::to_string(hi) + (max_gpus_per_node_ > 0 ? " (gpus_per_node)" : ""));
-        tp_ok = false;
-      } else {
-        r.tensor_parallel = static_cast<int>(tp);
-      }
-    }
-    // vLLM splits attention heads evenly across tensor-parallel ranks and refuses otherwise
-    // (vllm/config.py ModelConfig.verify_with_parallel_config: "Total number of attention heads
-    // must be divisible by tensor parallel size").
-    if (tp_ok && model != nullptr && model->heads % r.tensor_parallel != 0) {
-      c_.error("serving.replica.tensor_parallel",
-               "serving.replica.tensor_parallel " + std::to_string(r.tensor_parallel) + " does not divide the " +
-                   std::to_string(model->heads) + " attention heads of " + model->id +
-                   "; expected a power of two dividing " + std::to_string(model->heads));
-      tp_ok = false;
-    }
-    if (m.has_count() && !c_.int_range("serving.replica.count", m.count(), 1, kMaxReplicas)) return;
-    if (m.has_count()) r.count = static_cast<int>(m.count());
-    if (!tp_ok || !cluster_ok_) return;
-    // Each instance lives inside one node (tensor parallelism over NVLink or PCIe).
-    int64_t fit = 0, gpus = 0;
-    for (const NodeGroup& g : out_.cluster.nodes) {
-      fit += static_cast<int64_t>(g.count) * (g.gpus_per_node / r.tensor_parallel);
-      gpus += static_cast<int64_t>(g.count) * g.gpus_per_node;
-    }
-    if (r.count > fit) {
-      c_.error("serving.replica.count",
-               "serving.replica.count is " + std::to_string(r.count) + " instances of " +
-                   std::to_string(r.tensor_parallel) + " GPUs (" +
-                   std::to_string(static_cast<int64_t>(r.count) * r.tensor_parallel) + " GPUs); expected at most " +
-                   std::to_string(fit) + ", as many as fit in the cluster's " + std::to_string(gpus) + " GPUs");
-    }
   }
 
   void router(const pb::Serving& s, RouterSpec& out) {
@@ -871,6 +852,7 @@ class Builder {
         c_.real_range(p + ".time_scale", t.time_scale(), 0, true, kMaxTimeScale, "greater than 0 and at most 1e6")) {
       out.time_scale = t.time_scale();
     }
+    if (t.has_repeat() && c_.int_range(p + ".repeat", t.repeat(), 1, kMaxTraceRepeat)) out.repeat = t.repeat();
     if (!t.has_path() || t.path().empty()) {
       c_.missing(p + ".path", "a trace file relative to the scenario file");
       return;
@@ -922,7 +904,6 @@ class Builder {
   Scenario& out_;
   Checker c_;
   bool cluster_ok_ = false;         // every node group valid: the fit check can run
-  int64_t max_gpus_per_node_ = 0;   // largest valid gpus_per_node
   // Totals over the whole cluster, set when cluster_ok_.
   int64_t total_nodes_ = 0;
   int64_t total_gpus_ = 0;

@@ -100,14 +100,21 @@ bool apply_override(const Override& o, gp::Message& root, Diagnostics& diags,
       diags.error(at, "\"" + step.name + "\" is not a list; expected it without [" + std::to_string(step.index) + "]");
       return false;
     }
-    if (field->is_repeated() && step.index >= reflection->FieldSize(*message, field)) {
+    // One past the end of a list of messages appends an entry (--set serving.replica[1].count=2
+    // adds a second replica group); further past is a gap.
+    const bool appends = field->is_repeated() && field->cpp_type() == gp::FieldDescriptor::CPPTYPE_MESSAGE &&
+                         step.index == reflection->FieldSize(*message, field);
+    if (field->is_repeated() && !appends && step.index >= reflection->FieldSize(*message, field)) {
       const int n = reflection->FieldSize(*message, field);
       diags.error(at, "index " + std::to_string(step.index) + " is past the end of \"" + step.name + "\" (" +
                           std::to_string(n) + " entries); expected " +
-                          (n == 0 ? std::string("an entry in the scenario first")
-                                  : "an index from 0 to " + std::to_string(n - 1)));
+                          (field->cpp_type() == gp::FieldDescriptor::CPPTYPE_MESSAGE
+                               ? "an index from 0 to " + std::to_string(n) + " (" + std::to_string(n) + " adds an entry)"
+                               : n == 0 ? std::string("an entry in the scenario first")
+                                        : "an index from 0 to " + std::to_string(n - 1)));
       return false;
     }
+    if (appends) reflection->AddMessage(message, field);
     if (field->is_repeated() && field->cpp_type() != gp::FieldDescriptor::CPPTYPE_MESSAGE) {
       diags.error(at, "\"" + step.name + "\" is a list of scalars; expected a path to a single field");
       return false;

@@ -36,6 +36,24 @@ const char* to_string(CollectiveAlgorithm algorithm) {
   return "?";
 }
 
+const char* to_string(ReplicaRole role) {
+  switch (role) {
+    case ReplicaRole::kColocated: return "COLOCATED";
+    case ReplicaRole::kPrefill: return "PREFILL_ONLY";
+    case ReplicaRole::kDecode: return "DECODE_ONLY";
+  }
+  return "?";
+}
+
+const char* to_string(KvTierKind kind) {
+  switch (kind) {
+    case KvTierKind::kHostDram: return "HOST_DRAM";
+    case KvTierKind::kLocalNvme: return "LOCAL_NVME";
+    case KvTierKind::kRemotePool: return "REMOTE_POOL";
+  }
+  return "?";
+}
+
 // Storage size of one element: 16-bit formats 2 bytes, 8-bit formats 1, INT4 packs two per byte
 // (AWQ, Lin et al. MLSys 2024; GPTQ, Frantar et al. ICLR 2023).
 double bytes_per_element(Precision p) {

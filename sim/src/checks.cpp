@@ -6,6 +6,8 @@
 #include <set>
 #include <string>
 
+#include "disaggregation.hpp"
+#include "stratum/calibration/draft_memory.hpp"
 #include "stratum/calibration/memory.hpp"
 #include "stratum/sim/serving_run.hpp"
 #include "stratum/topology/analysis.hpp"
@@ -27,21 +29,54 @@ void check_serving(const scenarios::Scenario& scenario, scenarios::Diagnostics& 
   const scenarios::ServingSpec& serving = *scenario.serving;
   std::vector<InstancePlacement> placements;
   std::string reason;
-  if (!place_instances(scenario, placements, reason)) {
-    diags.error(scenario.where("serving.replica.count"), reason + "; expected fewer replicas or more GPUs");
+  int failed = 0;
+  if (!place_instances(scenario, placements, reason, &failed)) {
+    diags.error(scenario.where("serving.replica[" + std::to_string(failed) + "].count"),
+                reason + "; expected fewer instances, smaller ones, or more GPUs");
     return;
   }
-  std::set<int> groups_checked;
+  // An instance on several nodes talks over the fabric: without one, its nodes cannot reach each other.
+  if (scenario.cluster.fabric.kind == scenarios::FabricKind::kNone) {
+    for (const InstancePlacement& place : placements) {
+      if (place.slots.front().global_node == place.slots.back().global_node) continue;
+      const std::string p = "serving.replica[" + std::to_string(place.replica_group) + "]";
+      diags.error(scenario.where(p),
+                  p + ": an instance of " + std::to_string(place.gpus) + " GPUs spans nodes " +
+                      std::to_string(place.slots.front().global_node) + " to " +
+                      std::to_string(place.slots.back().global_node) +
+                      " but the cluster has no fabric; expected cluster { fabric { ... } } or instances that fit in a node");
+      return;
+    }
+  }
+  // Disaggregation sends KV caches from every prefill instance to a decode instance it can reach.
+  if (serving.disaggregated() && scenario.cluster.fabric.kind == scenarios::FabricKind::kNone) {
+    const topology::ClusterGraph graph = topology::build_cluster(scenario.cluster, scenario.seed);
+    if (const std::string why = disaggregation_reachability_error(scenario, placements, graph); !why.empty()) {
+      diags.error(scenario.where("serving.replica"), why);
+      return;
+    }
+  }
+  std::set<std::pair<int, int>> checked;  // (replica group, node group)
   for (const InstancePlacement& place : placements) {
-    if (!groups_checked.insert(place.node_group).second) continue;
+    if (!checked.insert({place.replica_group, place.node_group}).second) continue;
+    const scenarios::ReplicaSpec& replica = serving.replicas[static_cast<size_t>(place.replica_group)];
     const scenarios::NodeGroup& group = scenario.cluster.nodes[place.node_group];
-    const calibration::ServingMemoryPlan plan = calibration::plan_serving_memory(
-        serving.model, group.gpu, serving.precision, serving.replica.tensor_parallel, serving.scheduler);
+    calibration::ServingMemoryPlan plan =
+        calibration::plan_serving_memory(serving.model, group.gpu, serving.precision, replica.tensor_parallel,
+                                         serving.scheduler, replica.expert_parallel, replica.pipeline_parallel);
+    // Speculative decoding: the draft's weights and KV share the GPUs (its weights count with the model's).
+    if (serving.speculative.enabled && replica.pipeline_parallel == 1) {
+      calibration::add_draft_model(plan, serving.speculative.draft, serving.precision, replica.tensor_parallel);
+    }
     if (plan.fits()) continue;
     const double shortfall = plan.shortfall_bytes();
     diags.error(scenario.where("serving.model"),
                 serving.model.id + " in " + scenarios::to_string(serving.precision) + " does not fit on " +
-                    group.gpu.id + " with tensor_parallel " + std::to_string(serving.replica.tensor_parallel) +
+                    group.gpu.id + " with tensor_parallel " + std::to_string(replica.tensor_parallel) +
+                    (replica.pipeline_parallel > 1
+                         ? " and pipeline_parallel " + std::to_string(replica.pipeline_parallel) + " (stage " +
+                               std::to_string(plan.pipeline_stage) + ")"
+                         : std::string()) +
                     ": each GPU needs " + std::to_string(static_cast<long long>(std::ceil(shortfall))) +
                     " more bytes (" + gib(shortfall) + ") for weights " + gib(plan.weight_bytes_per_gpu) +
                     ", activations " + gib(plan.activation_bytes_per_gpu) + " and one KV block within " +

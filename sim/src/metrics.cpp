@@ -33,6 +33,56 @@ bool meets_slo(const RequestRecord& r, const scenarios::SloSpec& slo) {
   return true;
 }
 
+namespace {
+
+void summarize_prefix_cache(const ServingRunResult& run, PrefixCacheMetrics& p) {
+  for (const InstanceSummary& inst : run.instances) {
+    const policies::PrefixCacheStats& s = inst.prefix_cache;
+    if (!s.enabled) continue;
+    p.enabled = true;
+    if (p.tiers.empty()) {
+      p.tiers = s.tier_names;
+      p.tier_hit_tokens.assign(p.tiers.size(), 0);
+      p.tier_reload_s.assign(p.tiers.size(), 0.0);
+    }
+    for (size_t t = 0; t < p.tiers.size() && t < s.hit_tokens_by_tier.size(); ++t) {
+      p.tier_hit_tokens[t] += s.hit_tokens_by_tier[t];
+      p.tier_reload_s[t] += s.reload_s_by_tier[t];
+    }
+    p.evictions += s.evictions;
+  }
+  if (!p.enabled) return;
+  for (const RequestRecord& r : run.requests) {
+    if (r.first_scheduled_s < 0) continue;  // never admitted
+    p.prompt_tokens += r.input_tokens;
+    p.cached_tokens += r.cached_tokens;
+  }
+  p.hit_rate = p.prompt_tokens > 0 ? static_cast<double>(p.cached_tokens) / static_cast<double>(p.prompt_tokens) : 0.0;
+  for (double s : p.tier_reload_s) p.reload_s += s;
+}
+
+}  // namespace
+
+static std::optional<DisaggregationMetrics> summarize_disaggregation(const ServingRunResult& run) {
+  DisaggregationMetrics d;
+  for (const InstanceSummary& inst : run.instances) {
+    if (inst.role == scenarios::ReplicaRole::kPrefill) ++d.prefill_instances;
+    if (inst.role == scenarios::ReplicaRole::kDecode) ++d.decode_instances;
+  }
+  if (d.prefill_instances == 0 && d.decode_instances == 0) return std::nullopt;
+  std::vector<double> transfer, queue;
+  for (const RequestRecord& r : run.requests) {
+    if (r.kv_arrival_s < 0) continue;
+    ++d.kv_transfers;
+    d.kv_bytes_total += r.kv_transfer_bytes;
+    transfer.push_back(r.kv_arrival_s - r.kv_transfer_start_s);
+    if (r.status == RequestStatus::kCompleted && r.decode_scheduled_s >= 0) queue.push_back(r.decode_scheduled_s - r.kv_arrival_s);
+  }
+  d.kv_transfer_s = distribution(std::move(transfer));
+  d.decode_queue_s = distribution(std::move(queue));
+  return d;
+}
+
 ServingMetrics summarize(const ServingRunResult& run, const scenarios::SloSpec& slo) {
   ServingMetrics m;
   std::vector<double> ttft, tpot, e2e, queue;
@@ -74,6 +124,8 @@ ServingMetrics summarize(const ServingRunResult& run, const scenarios::SloSpec& 
   if (m.replicas > 0 && m.simulated_time_s > 0) m.gpu_utilization = busy / (m.replicas * m.simulated_time_s);
   m.kv_peak_fraction = kv_peak;
   m.iterations = run.iterations;
+  summarize_prefix_cache(run, m.prefix_cache);
+  m.disaggregation = summarize_disaggregation(run);
   return m;
 }
 

@@ -1,5 +1,6 @@
 #include "stratum/sim/results_writer.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -10,6 +11,8 @@
 #include "format.hpp"
 #include "stratum/sim/collective.hpp"
 #include "scenario_json.hpp"
+#include "serving_extras_json.hpp"
+#include "stratum/sim/priority_classes.hpp"
 
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
@@ -36,7 +39,24 @@ Json slo_json(const scenarios::SloSpec& slo) {
   return j;
 }
 
-std::string metrics_json(const ServingMetrics& m, const scenarios::SloSpec& slo) {
+// Prefix caching and KV offload tiers (docs/models.md section 5), only when prefix caching is on.
+void prefix_cache_json(const PrefixCacheMetrics& p, Json& j) {
+  Json hits = Json::object();
+  for (size_t t = 0; t < p.tiers.size(); ++t) hits[p.tiers[t]] = p.tier_hit_tokens[t];
+  j["prefix_cache"] = {{"enabled", true},
+                       {"hit_rate", p.hit_rate},
+                       {"cached_tokens", p.cached_tokens},
+                       {"prompt_tokens", p.prompt_tokens},
+                       {"tier_hits", hits},
+                       {"evictions", p.evictions}};
+  if (p.tiers.size() <= 1) return;
+  Json reload = Json::object();
+  for (size_t t = 1; t < p.tiers.size(); ++t) reload[p.tiers[t]] = p.tier_reload_s[t];
+  j["kv_tiers"] = {{"reload_s", p.reload_s}, {"reload_s_by_tier", reload}};
+}
+
+// `extras`: sections appended at the end (issue 6's classes, admission, speculative; empty when off).
+std::string metrics_json(const ServingMetrics& m, const scenarios::SloSpec& slo, const Json& extras) {
   Json j;
   j["requests"] = {{"arrived", m.arrived}, {"completed", m.completed}, {"rejected", m.rejected},
                    {"preemptions", m.preemptions}};
@@ -55,13 +75,29 @@ std::string metrics_json(const ServingMetrics& m, const scenarios::SloSpec& slo)
   j["engine"] = {{"iterations", m.iterations}, {"replicas", m.replicas}, {"gpus", m.gpus}};
   j["tokens"] = {{"input", m.input_tokens}, {"output", m.output_tokens}};
   j["simulated_time_s"] = m.simulated_time_s;
+  if (m.prefix_cache.enabled) prefix_cache_json(m.prefix_cache, j);
+  if (m.disaggregation) {
+    const DisaggregationMetrics& d = *m.disaggregation;
+    j["disaggregation"] = {{"prefill_instances", d.prefill_instances}, {"decode_instances", d.decode_instances},
+                           {"kv_transfers", d.kv_transfers},       {"kv_bytes_total", d.kv_bytes_total},
+                           {"kv_transfer_s", to_json(d.kv_transfer_s)}, {"decode_queue_s", to_json(d.decode_queue_s)}};
+  }
+  for (const auto& [key, value] : extras.items()) j[key] = value;
   return j.dump(2) + "\n";
 }
 
-std::string requests_csv(const ServingRunResult& run, const scenarios::SloSpec& slo) {
+// With priority classes (serving.workload.classes) a last column `class` is added, and meets_slo
+// judges each request by its class's SLO.
+std::string requests_csv(const ServingRunResult& run, const scenarios::ServingSpec& serving) {
+  const bool classes = !serving.classes.empty();
   std::string out =
       "id,arrival_s,input_tokens,output_tokens,instance,status,reason,first_scheduled_s,first_token_s,finish_s,"
-      "ttft_s,tpot_s,e2e_s,preemptions,meets_slo\n";
+      "ttft_s,tpot_s,e2e_s,preemptions,meets_slo,cached_tokens";
+  out += classes ? ",class" : "";
+  // Prefill-decode disaggregation only, so that co-located results keep their bytes.
+  const bool disaggregated = serving.disaggregated();
+  if (disaggregated) out += ",prefill_instance,kv_transfer_s,kv_transfer_bytes,decode_queue_s";
+  out += "\n";
   out.reserve(out.size() + run.requests.size() * 120);
   std::string reason;
   for (const RequestRecord& r : run.requests) {
@@ -89,7 +125,15 @@ std::string requests_csv(const ServingRunResult& run, const scenarios::SloSpec& 
     time(done ? r.ttft_s() : -1);
     time(done ? r.tpot_s() : -1);
     time(done ? r.e2e_s() : -1);
-    row.integer(r.preemptions).text(meets_slo(r, slo) ? "1" : "0");
+    row.integer(r.preemptions).text(meets_slo(r, request_slo(serving, r)) ? "1" : "0").integer(r.cached_tokens);
+    if (classes) row.text(request_class_name(serving, r));
+    if (disaggregated) {
+      const bool moved = r.kv_arrival_s >= 0;
+      (r.prefill_instance >= 0 ? row.integer(r.prefill_instance) : row.blank());
+      time(moved ? r.kv_arrival_s - r.kv_transfer_start_s : -1);
+      (moved ? row.integer(std::llround(r.kv_transfer_bytes)) : row.blank());
+      time(done && moved && r.decode_scheduled_s >= 0 ? r.decode_scheduled_s - r.kv_arrival_s : -1);
+    }
   }
   return out;
 }
@@ -145,6 +189,25 @@ std::string run_json(const scenarios::Scenario& scenario, const ServingRunResult
       info.simulate_s > 0 ? static_cast<double>(run.iterations) / info.simulate_s : 0.0;
   j["simulated_per_wall_time"] = info.wall_s > 0 ? run.simulated_time_s / info.wall_s : 0.0;
   j["peak_rss_bytes"] = info.peak_rss_bytes;
+  // One entry per serving instance: where it ran (replica group = index into serving.replica,
+  // node group = into cluster.nodes), its GPUs (tensor_parallel x pipeline_parallel) and activity.
+  Json instances = Json::array();
+  for (size_t i = 0; i < run.instances.size(); ++i) {
+    const InstanceSummary& inst = run.instances[i];
+    instances.push_back({{"instance", i},
+                         {"replica_group", inst.placement.replica_group},
+                         {"node_group", inst.placement.node_group},
+                         {"gpu_id", inst.gpu_id},
+                         {"gpus", inst.placement.gpus},
+                         {"kv_blocks_total", inst.kv_blocks_total},
+                         {"kv_blocks_peak", inst.kv_blocks_peak},
+                         {"iterations", inst.iterations},
+                         {"busy_s", inst.busy_s},
+                         {"prefill_tokens", inst.prefill_tokens},
+                         {"decode_tokens", inst.decode_tokens},
+                         {"preemptions", inst.preemptions}});
+  }
+  j["instances"] = instances;
   return j.dump(2) + "\n";
 }
 
@@ -247,6 +310,10 @@ fs::path fresh_staging(const std::string& dir, fs::path& target) {
 
 }  // namespace
 
+std::string run_header_json(const scenarios::Scenario& scenario, const RunInfo& info) {
+  return run_header(scenario, info).dump();
+}
+
 std::string collectives_csv(const CollectivesRunResult& run) {
   std::string out = "op,bytes,ranks,algorithm,time_s,algbw_GBps,busbw_GBps\n";
   for (const CollectiveRow& row : run.rows) {
@@ -279,8 +346,8 @@ void write_serving_results(const std::string& dir, const scenarios::Scenario& sc
   fs::remove_all(staging);
   fs::create_directories(staging);
   const scenarios::SloSpec& slo = scenario.serving->slo;
-  write_file(staging / "metrics.json", metrics_json(metrics, slo));
-  write_file(staging / "requests.csv", requests_csv(run, slo));
+  write_file(staging / "metrics.json", metrics_json(metrics, slo, serving_extras_json(*scenario.serving, run)));
+  write_file(staging / "requests.csv", requests_csv(run, *scenario.serving));
   write_file(staging / "timeseries.csv", timeseries_csv(run));
   if (scenario.output.trace) write_file(staging / "trace.json", trace_json(run.trace));
   write_file(staging / "run.json", run_json(scenario, run, info));

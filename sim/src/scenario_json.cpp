@@ -111,6 +111,27 @@ std::string scenario_to_json(const scenarios::Scenario& s) {
                         {"algorithms", algorithms},
                         {"concurrent_groups", c.concurrent_groups}};
   }
+  if (s.training) {  // issue 7
+    const auto& t = *s.training;
+    const char* recompute[] = {"none", "selective", "full"};
+    const char* schedule[] = {"gpipe", "1f1b", "interleaved"};
+    j["training"] = {{"model", t.model.id},
+                     {"precision", scenarios::to_string(t.precision)},
+                     {"dp", t.dp},
+                     {"tp", t.tp},
+                     {"pp", t.pp},
+                     {"cp", t.cp},
+                     {"ep", t.ep},
+                     {"virtual_stages", t.virtual_stages},
+                     {"sequence_parallel", t.sequence_parallel},
+                     {"zero_stage", t.zero_stage},
+                     {"recompute", recompute[static_cast<int>(t.recompute)]},
+                     {"schedule", schedule[static_cast<int>(t.schedule)]},
+                     {"micro_batch", t.micro_batch},
+                     {"global_batch", t.global_batch},
+                     {"seq_len", t.seq_len},
+                     {"steps", t.steps}};
+  }
   if (s.serving) {
     const auto& v = *s.serving;
     const auto& sch = v.scheduler;
@@ -124,6 +145,15 @@ std::string scenario_to_json(const scenarios::Scenario& s) {
                          : Json{{"kind", "static"},
                                 {"batch_size", sch.static_batch_size},
                                 {"timeout_s", sch.static_batch_timeout_s}};
+    Json replicas = Json::array();
+    for (const scenarios::ReplicaSpec& r : v.replicas) {
+      replicas.push_back({{"count", r.count},
+                          {"tensor_parallel", r.tensor_parallel},
+                          {"pipeline_parallel", r.pipeline_parallel},
+                          {"expert_parallel", r.expert_parallel},
+                          {"nodes", r.nodes},
+                          {"role", scenarios::to_string(r.role)}});
+    }
     const auto& w = v.workload;
     Json slo = Json::object();
     if (v.slo.ttft_s) slo["ttft_s"] = *v.slo.ttft_s;
@@ -131,7 +161,7 @@ std::string scenario_to_json(const scenarios::Scenario& s) {
     if (v.slo.e2e_s) slo["e2e_s"] = *v.slo.e2e_s;
     j["serving"] = {{"model", model(v.model)},
                     {"precision", scenarios::to_string(v.precision)},
-                    {"replica", {{"tensor_parallel", v.replica.tensor_parallel}, {"count", v.replica.count}}},
+                    {"replicas", replicas},
                     {"scheduler", scheduler},
                     {"workload",
                      {{"kind", workload_kind(w.kind)},
@@ -145,6 +175,50 @@ std::string scenario_to_json(const scenarios::Scenario& s) {
                       {"max_requests", w.max_requests},
                       {"duration_s", w.duration_s}}},
                     {"slo", slo}};
+    // Issue 6 quantisation and MoE routing: written only when they apply, so other run.json files stay as they were.
+    if (v.activations) j["serving"]["activations"] = scenarios::to_string(*v.activations);
+    if (v.model.experts > 0) j["serving"]["moe"] = {{"zipf_skew", v.moe.zipf_skew}};
+    // Issue 6 classes, admission and speculative decoding: likewise only when set.
+    auto slo_of = [](const scenarios::SloSpec& o) {
+      Json x = Json::object();
+      if (o.ttft_s) x["ttft_s"] = *o.ttft_s;
+      if (o.tpot_s) x["tpot_s"] = *o.tpot_s;
+      if (o.e2e_s) x["e2e_s"] = *o.e2e_s;
+      return x;
+    };
+    if (!v.classes.empty()) {
+      Json classes = Json::array();
+      for (const scenarios::PriorityClassSpec& k : v.classes) {
+        classes.push_back({{"name", k.name}, {"share", k.share}, {"priority", k.priority},
+                           {"slo", slo_of(k.slo ? *k.slo : v.slo)}});
+      }
+      j["serving"]["workload"]["classes"] = classes;
+    }
+    if (v.admission.kind != scenarios::AdmissionKind::kNone) {
+      Json a = {{"policy", v.admission.kind == scenarios::AdmissionKind::kQueueLimit ? "queue_limit" : "slo_aware"}};
+      if (v.admission.kind == scenarios::AdmissionKind::kQueueLimit) {
+        a["max_outstanding_per_instance"] = v.admission.max_outstanding_per_instance;
+      } else {
+        a["on_violation"] = v.admission.defer ? "DEFER" : "REJECT";
+        if (v.admission.max_defer_s) a["max_defer_s"] = *v.admission.max_defer_s;
+      }
+      j["serving"]["admission"] = a;
+    }
+    if (v.speculative.enabled) {
+      j["serving"]["speculative"] = {{"draft_model", model(v.speculative.draft)},
+                                     {"num_speculative_tokens", v.speculative.num_tokens},
+                                     {"acceptance_rate", v.speculative.acceptance_rate}};
+    }
+    // Prefix caching and KV offload tiers: only when on.
+    if (sch.prefix_caching) j["serving"]["scheduler"]["prefix_caching"] = true;
+    if (!v.kv_tiers.empty()) {
+      Json offload = Json::array();
+      for (const scenarios::KvTierSpec& t : v.kv_tiers) {
+        offload.push_back({{"kind", scenarios::to_string(t.kind)}, {"capacity_bytes", t.capacity_bytes},
+                         {"bandwidth_Bps", t.bandwidth}, {"latency_s", t.latency}});
+      }
+      j["serving"]["kv_tiers"] = offload;
+    }
   }
   j["output"] = {{"dir", s.output.dir}, {"trace", s.output.trace}, {"timeseries_interval_s", s.output.timeseries_interval_s}};
   return j.dump();

@@ -11,8 +11,12 @@
 #include <memory>
 #include <string>
 
+#include "disaggregation.hpp"
+#include "kv_offload_plan.hpp"
+#include "admission_gate.hpp"
 #include "serving_instance.hpp"
 #include "serving_shared.hpp"
+#include "stratum/calibration/draft_memory.hpp"
 #include "stratum/calibration/memory.hpp"
 #include "stratum/policies/routing.hpp"
 #include "stratum/sim/platform.hpp"
@@ -25,26 +29,48 @@ namespace {
 
 // Releases each request at its arrival time to the instance the scenario's routing policy picks
 // (policies/routing.hpp), from every instance's load at that instant.
+// Disaggregated (`disagg` set): over the prefill pool only, after its check that a decode
+// instance can hold the request.
 void route_arrivals(ServingShared& shared, std::vector<std::unique_ptr<ServingInstance>>& instances,
-                    policies::Router& router, const RequestPrefixes* prefixes) {
-  std::vector<policies::InstanceLoad> loads(instances.size());
+                    policies::Router& router, const RequestPrefixes* prefixes, Disaggregation* disagg,
+                    AdmissionGate* gate) {
+  std::vector<int> pool;
+  if (disagg != nullptr) {
+    pool = disagg->prefill_pool();
+  } else {
+    for (size_t i = 0; i < instances.size(); ++i) pool.push_back(static_cast<int>(i));
+  }
+  std::vector<policies::InstanceLoad> loads(pool.size());
   const policies::RouterView view{loads};
+  if (gate != nullptr) gate->set_pool(pool);
   for (auto& request : shared.requests) {
     shared.next_arrival_s = request.arrival_s;
-    if (request.arrival_s > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(request.arrival_s);
-    for (size_t i = 0; i < instances.size(); ++i) {
-      const policies::BatcherStats stats = instances[i]->stats();
-      loads[i] = {instances[i]->outstanding(), stats.kv_blocks_used, stats.kv_blocks_total};
+    if (gate != nullptr) {
+      gate->wait_until(request.arrival_s);  // retries deferred requests meanwhile
+    } else if (request.arrival_s > sg4::Engine::get_clock()) {
+      sg4::this_actor::sleep_until(request.arrival_s);
+    }
+    if (disagg != nullptr && !disagg->admit_arrival(request, sg4::Engine::get_clock())) continue;
+    if (gate != nullptr) {  // admission control (serving.admission): routes, rejects or defers
+      gate->arrive(request);
+      continue;
+    }
+    for (size_t i = 0; i < pool.size(); ++i) {
+      const ServingInstance& instance = *instances[static_cast<size_t>(pool[i])];
+      const policies::BatcherStats stats = instance.stats();
+      loads[i] = {instance.outstanding(), stats.kv_blocks_used, stats.kv_blocks_total};
     }
     policies::RequestView seen{request.id, request.input_tokens, {}};
     if (prefixes != nullptr) seen.prefix_hashes = prefixes->of(request.id);
-    ServingInstance& target = *instances[router.pick(view, seen)];
+    ServingInstance& target = *instances[static_cast<size_t>(pool[router.pick(view, seen)])];
     target.deliver(request.id);
     target.wake();
   }
+  if (gate != nullptr) gate->drain();
   shared.arrivals_done = true;
   shared.next_arrival_s = std::numeric_limits<double>::infinity();
   for (auto& instance : instances) instance->wake();
+  if (disagg != nullptr) disagg->arrivals_done();
 }
 
 TimeseriesSample sample(const ServingShared& shared, const std::vector<std::unique_ptr<ServingInstance>>& instances,
@@ -106,29 +132,71 @@ ServingRunResult run_serving(const scenarios::Scenario& scenario, std::vector<Re
     scope.gpus.push_back(graph.vertex(graph.gpu(place.global_node, place.first_gpu)).gpu);
   }
   RouteTable routes(graph);
+  // Disaggregation sends KV caches between the pools: their GPUs and routes join the platform.
+  std::unique_ptr<Disaggregation> disagg;
+  if (serving.disaggregated()) {
+    disagg = std::make_unique<Disaggregation>(scenario, placements, graph, routes);
+    disagg->extend_scope(scope);
+  }
+  // Flow fidelity: an instance whose tensor-parallel group spans nodes sends its collectives
+  // through SimGrid (flow_tensor_parallel.hpp); its GPUs and their routes join the platform.
+  // Single-node groups stay analytic (their NVLink or PCIe links are theirs alone).
+  const auto flow_ranks = [&](const InstancePlacement& place) {
+    const scenarios::ReplicaSpec& replica = serving.replicas[static_cast<size_t>(place.replica_group)];
+    std::vector<int> ranks;
+    if (scenario.fidelity != scenarios::CommFidelity::kFlow || replica.pipeline_parallel != 1 ||
+        replica.tensor_parallel < 2 || place.slots.front().global_node == place.slots.back().global_node) {
+      return ranks;
+    }
+    for (const GpuSlot& slot : place.slots) ranks.push_back(graph.vertex(graph.gpu(slot.global_node, slot.local_gpu)).gpu);
+    return ranks;
+  };
+  for (const InstancePlacement& place : placements) {
+    if (const std::vector<int> ranks = flow_ranks(place); !ranks.empty()) FlowTensorParallel::add_to_scope(graph, ranks, scope);
+  }
   const Platform platform(engine, graph, routes, scope);
 
   ServingShared shared;
   shared.requests = std::move(requests);
   shared.record_trace = options.trace;
+  shared.seed = scenario.seed;
+  shared.prefixes = options.prefixes;
 
   std::vector<std::unique_ptr<ServingInstance>> instances;
   ServingRunResult result;
   for (size_t i = 0; i < placements.size(); ++i) {
     const InstancePlacement& place = placements[i];
     const scenarios::NodeGroup& group = scenario.cluster.nodes[place.node_group];
-    const calibration::ServingMemoryPlan memory = calibration::plan_serving_memory(
-        serving.model, group.gpu, serving.precision, serving.replica.tensor_parallel, serving.scheduler);
-    const calibration::ParallelLayout layout{serving.replica.tensor_parallel, group.intra_bandwidth,
-                                             group.intra_latency};
+    const scenarios::ReplicaSpec& replica = serving.replicas[static_cast<size_t>(place.replica_group)];
+    calibration::ServingMemoryPlan memory =
+        calibration::plan_serving_memory(serving.model, group.gpu, serving.precision, replica.tensor_parallel,
+                                         serving.scheduler, replica.expert_parallel, replica.pipeline_parallel);
+    // Speculative decoding's draft model shares the GPUs and the KV blocks (draft_memory.hpp).
+    if (serving.speculative.enabled) {
+      calibration::add_draft_model(memory, serving.speculative.draft, serving.precision, replica.tensor_parallel);
+    }
+    calibration::ParallelLayout layout{replica.tensor_parallel, group.intra_bandwidth, group.intra_latency};
+    layout.expert_parallel = replica.expert_parallel;
+    layout.expert_zipf_skew = serving.moe.zipf_skew;
+    // Every rank, stage after stage: each stage's tensor-parallel ranks price its TP collectives
+    // (over the fabric when a stage spans nodes), consecutive stages' ranks their activation sends.
     std::vector<int> gpus;
-    for (int r = 0; r < place.gpus; ++r) gpus.push_back(graph.vertex(graph.gpu(place.global_node, place.first_gpu + r)).gpu);
+    for (const GpuSlot& slot : place.slots) gpus.push_back(graph.vertex(graph.gpu(slot.global_node, slot.local_gpu)).gpu);
     instances.push_back(std::make_unique<ServingInstance>(static_cast<int>(i), place, shared, serving, group.gpu,
                                                           scenario.profiles, graph, std::move(gpus), layout,
                                                           memory.kv_blocks));
-    ServingInstance* instance = instances.back().get();
+    if (!serving.kv_tiers.empty()) instances.back()->set_kv_offload(plan_kv_offload(serving, group, replica, memory));
+    if (std::vector<int> ranks = flow_ranks(place); !ranks.empty()) {
+      instances.back()->use_flow_collectives(std::make_unique<FlowTensorParallel>(graph, platform, std::move(ranks)));
+    }
     sg4::Host* host = platform.gpu_host(place.global_node, place.first_gpu);
-    sg4::Actor::create("instance-" + std::to_string(i), host, [instance] { instance->run(); });
+    // One actor per virtual engine (one without pipeline parallelism, named as before).
+    const std::vector<ServingInstance*> engines = instances.back()->virtual_engines();
+    for (size_t v = 0; v < engines.size(); ++v) {
+      ServingInstance* instance = engines[v];
+      sg4::Actor::create("instance-" + std::to_string(i) + (v == 0 ? "" : "-ve" + std::to_string(v)), host,
+                         [instance] { instance->run(); });
+    }
     shared.trace.track_names.push_back("instance " + std::to_string(i) + " (" + group.gpu.id + " x" +
                                        std::to_string(place.gpus) + ")");
   }
@@ -136,8 +204,16 @@ ServingRunResult run_serving(const scenarios::Scenario& scenario, std::vector<Re
   sg4::Host* router_host = platform.gpu_host(placements[0].global_node, placements[0].first_gpu);
   const std::unique_ptr<policies::Router> router = policies::make_router(serving.router, scenario.seed);
   const RequestPrefixes* prefixes = options.prefixes;
-  sg4::Actor::create("router", router_host, [&shared, &instances, &router, prefixes] {
-    route_arrivals(shared, instances, *router, prefixes);
+  if (disagg) disagg->start(platform, shared, instances, router_host);
+  Disaggregation* disagg_ptr = disagg.get();
+  // Admission control (serving.admission); none by default, and the router routes as before.
+  std::unique_ptr<AdmissionGate> gate;
+  if (serving.admission.kind != scenarios::AdmissionKind::kNone) {
+    gate = std::make_unique<AdmissionGate>(shared, instances, *router, prefixes, serving);
+  }
+  AdmissionGate* gate_ptr = gate.get();
+  sg4::Actor::create("router", router_host, [&shared, &instances, &router, prefixes, disagg_ptr, gate_ptr] {
+    route_arrivals(shared, instances, *router, prefixes, disagg_ptr, gate_ptr);
   });
   const double interval = scenario.output.timeseries_interval_s;
   sg4::Actor::create("sampler", router_host, [&] {
@@ -148,6 +224,7 @@ ServingRunResult run_serving(const scenarios::Scenario& scenario, std::vector<Re
 
   for (const auto& instance : instances) {
     result.instances.push_back(instance->summary());
+    result.instances.back().prefix_cache = instance->prefix_cache_stats();
     result.iterations += instance->summary().iterations;
   }
   for (const auto& r : shared.requests) {
@@ -156,6 +233,8 @@ ServingRunResult run_serving(const scenarios::Scenario& scenario, std::vector<Re
   result.requests = std::move(shared.requests);
   result.trace = std::move(shared.trace);
   result.gpu_seconds_by_provenance = shared.gpu_seconds_by_provenance;
+  result.speculative = shared.speculative;
+  if (gate != nullptr) result.admission = gate->totals();
   return result;
 }
 

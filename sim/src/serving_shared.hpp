@@ -3,11 +3,14 @@
 // engine, so plain data is safe to share between them.
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <vector>
 
 #include "stratum/calibration/cost_model.hpp"
+#include "stratum/sim/request_prefixes.hpp"
 #include "stratum/sim/request_record.hpp"
+#include "stratum/sim/serving_totals.hpp"
 #include "stratum/sim/trace_log.hpp"
 
 namespace stratum::sim {
@@ -19,6 +22,7 @@ struct ServingShared {
   int64_t output_tokens = 0;            // emitted so far
   bool arrivals_done = false;           // the router has delivered every request
   bool record_trace = false;
+  const RequestPrefixes* prefixes = nullptr;  // the requests' prefix hashes; null: none
   TraceLog trace;
   std::array<double, calibration::kProvenanceCount> gpu_seconds_by_provenance{};
 
@@ -28,6 +32,17 @@ struct ServingShared {
   double next_arrival_s = 0;
   double next_sample_s = 0;
   double next_event_s() const { return next_arrival_s < next_sample_s ? next_arrival_s : next_sample_s; }
+  // Disaggregation: requests admitted to the prefill pool and neither delivered to a decode
+  // instance nor settled; 0 when co-located. Until it is 0, more work may reach any instance.
+  int64_t disagg_pending = 0;
+  bool inputs_done() const { return arrivals_done && disagg_pending == 0; }
+
+  // Issue 6. The run's seed (speculative acceptance draws are seeded from it per instance);
+  // speculative decoding counters; and, while admission control holds deferred requests at the
+  // router, a callback the instances call after every iteration so that it can retry them.
+  uint64_t seed = 1;
+  SpeculativeTotals speculative;
+  std::function<void()> on_iteration_done;
 
   bool all_settled() const { return settled == static_cast<int64_t>(requests.size()); }
 };

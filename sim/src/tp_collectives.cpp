@@ -11,7 +11,11 @@ TensorParallelCollectives::TensorParallelCollectives(const topology::ClusterGrap
       link_bandwidth_(link_bandwidth),
       link_latency_(link_latency),
       routes_(graph),
-      evaluator_(routes_) {}
+      evaluator_(routes_) {
+  for (int g : gpus_) {
+    spans_nodes_ = spans_nodes_ || graph_.vertex(graph_.gpu(g)).node != graph_.vertex(graph_.gpu(gpus_.front())).node;
+  }
+}
 
 calibration::Estimate TensorParallelCollectives::price(calibration::CollectiveKind kind, double bytes) const {
   const auto key = std::make_pair(static_cast<int>(kind), bytes);
@@ -27,6 +31,11 @@ calibration::Estimate TensorParallelCollectives::price(calibration::CollectiveKi
     call.algorithm = scenarios::CollectiveAlgorithm::kRing;
     call.bytes = bytes;
     call.ranks = gpus_;
+    // A group over several nodes (tensor parallelism across nodes) crosses the fabric: there NCCL's
+    // tuner picks ring, tree or a hierarchical scheme by its cost model (NCCL src/enqueue.cc,
+    // topoGetAlgoInfo), as choose_algorithm does with the analytic model. Inside one node ring
+    // stays (NCCL's choice on NVSwitch without NVLS, and the results before cross-node TP).
+    if (spans_nodes_) call.algorithm = choose_algorithm(call, graph_, evaluator_);
     e = {evaluator_.time(CollectivePlan(call, graph_)), calibration::Provenance::kRoofline};
   }
   cache_.emplace(key, e);

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "stratum/scenarios/trace.hpp"
+#include "stratum/sim/priority_classes.hpp"
 
 namespace stratum::sim {
 namespace {
@@ -41,31 +42,48 @@ bool within_limits(const WorkloadSpec& spec, size_t count, double arrival) {
   return true;
 }
 
+// Period of trace.repeat: the trace's span plus one mean gap, so that the last request of a copy
+// and the first of the next are as far apart as an average pair.
+double repeat_period(const std::vector<scenarios::TraceRequest>& trace, double time_scale) {
+  if (trace.empty()) return 0;
+  const double first = trace.front().arrival_s, last = trace.back().arrival_s;
+  const double gap = trace.size() > 1 ? (last - first) / static_cast<double>(trace.size() - 1) : 1.0;
+  return (last - first + gap) / time_scale;
+}
+
 std::vector<RequestRecord> replay_trace(const WorkloadSpec& spec, scenarios::Diagnostics& diags,
                                        RequestPrefixes* prefixes) {
   std::vector<RequestRecord> out;
   const std::vector<scenarios::TraceRequest> trace = scenarios::read_trace(spec.trace_path, spec.trace_format, diags);
   if (!diags.ok()) return out;
-  out.reserve(trace.size());
+  const size_t planned = trace.size() * static_cast<size_t>(spec.repeat);
+  out.reserve(spec.max_requests > 0 ? std::min(planned, static_cast<size_t>(spec.max_requests)) : planned);
   bool any_prefix = false;
   if (prefixes != nullptr) {
     *prefixes = {};
-    prefixes->offsets.reserve(trace.size() + 1);
+    prefixes->offsets.reserve(out.capacity() + 1);
     prefixes->offsets.push_back(0);
   }
-  for (const auto& t : trace) {
-    const double arrival = t.arrival_s / spec.time_scale;
-    if (!within_limits(spec, out.size(), arrival)) break;
-    RequestRecord r;
-    r.id = out.size();
-    r.arrival_s = arrival;
-    r.input_tokens = std::max<int64_t>(1, t.input_tokens);
-    r.output_tokens = std::max<int64_t>(1, t.output_tokens);
-    out.push_back(r);
-    if (prefixes != nullptr) {
-      prefixes->ids.insert(prefixes->ids.end(), t.hash_ids.begin(), t.hash_ids.end());
-      prefixes->offsets.push_back(prefixes->ids.size());
-      any_prefix = any_prefix || !t.hash_ids.empty();
+  const double period = repeat_period(trace, spec.time_scale);
+  for (int64_t copy = 0; copy < spec.repeat; ++copy) {
+    const double shift = static_cast<double>(copy) * period;
+    for (const auto& t : trace) {
+      const double arrival = t.arrival_s / spec.time_scale + shift;
+      if (!within_limits(spec, out.size(), arrival)) {
+        if (prefixes != nullptr && !any_prefix) *prefixes = {};
+        return out;
+      }
+      RequestRecord r;
+      r.id = out.size();
+      r.arrival_s = arrival;
+      r.input_tokens = std::max<int64_t>(1, t.input_tokens);
+      r.output_tokens = std::max<int64_t>(1, t.output_tokens);
+      out.push_back(r);
+      if (prefixes != nullptr) {
+        prefixes->ids.insert(prefixes->ids.end(), t.hash_ids.begin(), t.hash_ids.end());
+        prefixes->offsets.push_back(prefixes->ids.size());
+        any_prefix = any_prefix || !t.hash_ids.empty();
+      }
     }
   }
   if (prefixes != nullptr && !any_prefix) *prefixes = {};
@@ -105,13 +123,19 @@ std::vector<RequestRecord> build_workload(const scenarios::Scenario& scenario, s
                                           RequestPrefixes* prefixes) {
   const WorkloadSpec& spec = scenario.serving->workload;
   if (prefixes != nullptr) *prefixes = {};
-  if (spec.kind == WorkloadKind::kTrace) return replay_trace(spec, diags, prefixes);
-  if (spec.max_requests <= 0 && spec.duration_s <= 0) {
+  std::vector<RequestRecord> out;
+  if (spec.kind == WorkloadKind::kTrace) {
+    out = replay_trace(spec, diags, prefixes);
+  } else if (spec.max_requests <= 0 && spec.duration_s <= 0) {
     diags.error(scenario.where("serving.workload"),
                 "a synthetic workload never ends; expected max_requests or duration");
     return {};
+  } else {
+    out = synthesize(spec, scenario.seed);
   }
-  return synthesize(spec, scenario.seed);
+  // Classes come from a stream of their own: arrivals and lengths above do not change.
+  assign_priority_classes(*scenario.serving, scenario.seed, out);
+  return out;
 }
 
 }  // namespace stratum::sim

@@ -38,7 +38,11 @@ void BM_ContinuousBatchingRound(benchmark::State& state) {
   int64_t rounds = 0;
   for (auto _ : state) {
     while (batcher->stats().waiting + batcher->stats().running < state.range(0)) {
-      batcher->enqueue({next_id++, 200 + static_cast<int64_t>(rng() % 1500), 50 + static_cast<int64_t>(rng() % 300)});
+      policies::SequenceRequest request;
+      request.id = next_id++;
+      request.prompt_tokens = 200 + static_cast<int64_t>(rng() % 1500);
+      request.output_tokens = 50 + static_cast<int64_t>(rng() % 300);
+      batcher->enqueue(request);
     }
     const policies::Batch& batch = batcher->next_batch(0.0);
     benchmark::DoNotOptimize(batcher->complete(batch));

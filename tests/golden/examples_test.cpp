@@ -66,6 +66,27 @@ TEST_P(Example, RunsDeterministicallyAndAccountsForEveryRequest) {
     fs::remove_all(dir);
     return;
   }
+  if (fs::exists(dir / "a" / "steps.csv")) {
+    // A training workload (issue 7): no requests; its steps must be identical between runs, one
+    // row per step of metrics.json's "steps", and its summary must match the golden copy.
+    for (const char* file : {"metrics.json", "steps.csv"}) {
+      EXPECT_EQ(read_file(dir / "a" / file), read_file(dir / "b" / file)) << file << " differs between runs";
+    }
+    EXPECT_FALSE(fs::exists(dir / "a" / "requests.csv"));
+    std::istringstream csv(read_file(dir / "a" / "steps.csv"));
+    std::string line;
+    std::getline(csv, line);
+    EXPECT_EQ(line, "step,start_s,end_s,step_time_s,tokens,tokens_per_s,mfu,hfu,tflops_per_gpu,bubble_fraction");
+    long rows = 0;
+    while (std::getline(csv, line)) ++rows;
+    const std::string metrics = read_file(dir / "a" / "metrics.json");
+    EXPECT_NE(metrics.find("\"steps\": " + std::to_string(rows) + ","), std::string::npos);
+    EXPECT_GT(rows, 0);
+    ASSERT_TRUE(fs::exists(golden)) << "no golden copy; create it with scripts/update-golden.sh";
+    EXPECT_EQ(metrics, read_file(golden)) << "metrics.json changed; if intended, run scripts/update-golden.sh";
+    fs::remove_all(dir);
+    return;
+  }
   for (const char* file : {"metrics.json", "requests.csv", "timeseries.csv"}) {
     EXPECT_EQ(read_file(dir / "a" / file), read_file(dir / "b" / file)) << file << " differs between runs";
   }
@@ -172,11 +193,14 @@ TEST(Cli, CalibrateReportSummarisesAProfileAndRejectsABadOne) {
 }
 
 // The command line hands the trace's prefix blocks to the router: prefix-aware routing of the
-// Mooncake trace places requests differently from the default least-outstanding router.
+// Mooncake trace places requests differently from the default least-outstanding router (both with
+// prefix caching, which prefix_aware needs).
 TEST(Cli, PrefixAwareRoutingSeesTheTracesPrefixBlocks) {
   const fs::path dir = scratch_dir("prefix-router");
   const std::string scenario = shell_quote(STRATUM_SOURCE_DIR "/scenarios/examples/mooncake_dgx.pbtxt");
-  const std::string few = " --set serving.workload.max_requests=400 --progress=none --out ";
+  const std::string few =
+      " --set serving.workload.max_requests=400 --set serving.scheduler.continuous.prefix_caching=true"
+      " --progress=none --out ";
   const auto a = run_stratum("run " + scenario + few + shell_quote((dir / "a").string()), dir);
   const auto b = run_stratum("run " + scenario + few + shell_quote((dir / "b").string()) +
                                  " --set 'serving.router={prefix_aware {}}'",
@@ -184,6 +208,49 @@ TEST(Cli, PrefixAwareRoutingSeesTheTracesPrefixBlocks) {
   ASSERT_EQ(a.exit_code, 0) << a.err;
   ASSERT_EQ(b.exit_code, 0) << b.err;
   EXPECT_NE(read_file(dir / "a" / "requests.csv"), read_file(dir / "b" / "requests.csv"));
+  fs::remove_all(dir);
+}
+
+// Issue 6's reproduction: prefix caching on the Mooncake synthetic trace
+// (scenarios/examples/prefix_caching_mooncake.pbtxt, first 2,000 requests) hits a substantial
+// share of prompt tokens and lowers median TTFT against the same deployment without it (and
+// without the prefix-aware router, which needs it). The bounds: an unbounded single cache would
+// hit 33.6 % of these prompt tokens (measured on the trace file), an upper bound four separate
+// caches cannot pass; the run measures 29.1 %, and the lower bound 15 % leaves room for cost-model
+// changes (calibration), which move iteration times and so routing and evictions. Median TTFT
+// measures 0.126 s against 0.529 s (-76 %); the test asks for at least -50 %. Mooncake reports
+// "up to 50 %" cache hit ratio for its traces (FAST25-release/README.md): the direction and rough
+// size are what is checked.
+TEST(Cli, PrefixCachingRaisesHitRateAndLowersTtftOnTheMooncakeTrace) {
+  const fs::path dir = scratch_dir("prefix-caching");
+  const std::string scenario = shell_quote(STRATUM_SOURCE_DIR "/scenarios/examples/prefix_caching_mooncake.pbtxt");
+  const auto on = run_stratum("run " + scenario + " --progress=none --out " + shell_quote((dir / "on").string()), dir);
+  const auto off = run_stratum("run " + scenario +
+                                   " --set serving.scheduler.continuous.prefix_caching=false"
+                                   " --set 'serving.kv_tiers={}' --set 'serving.router={least_outstanding {}}'"
+                                   " --progress=none --out " +
+                                   shell_quote((dir / "off").string()),
+                               dir);
+  ASSERT_EQ(on.exit_code, 0) << on.err;
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  const auto m_on = nlohmann::json::parse(read_file(dir / "on" / "metrics.json"));
+  const auto m_off = nlohmann::json::parse(read_file(dir / "off" / "metrics.json"));
+  EXPECT_FALSE(m_off.contains("prefix_cache"));
+  const double hit = m_on.at("prefix_cache").at("hit_rate").get<double>();
+  EXPECT_GT(hit, 0.15);
+  EXPECT_LE(hit, 0.336);
+  EXPECT_EQ(m_on.at("requests").at("arrived"), m_off.at("requests").at("arrived"));
+  const double ttft_on = m_on.at("ttft_s").at("p50").get<double>();
+  const double ttft_off = m_off.at("ttft_s").at("p50").get<double>();
+  EXPECT_LT(ttft_on, 0.5 * ttft_off) << "TTFT p50 with caching " << ttft_on << " s, without " << ttft_off << " s";
+  // requests.csv ends with cached_tokens, and they add up to the metric.
+  std::istringstream csv(read_file(dir / "on" / "requests.csv"));
+  std::string line;
+  std::getline(csv, line);
+  EXPECT_EQ(line.substr(line.rfind(',') + 1), "cached_tokens");
+  long long cached = 0;
+  while (std::getline(csv, line)) cached += std::stoll(line.substr(line.rfind(',') + 1));
+  EXPECT_EQ(cached, m_on.at("prefix_cache").at("cached_tokens").get<long long>());
   fs::remove_all(dir);
 }
 
@@ -204,7 +271,7 @@ TEST(Cli, WorkloadOptionReplacesTheTrace) {
   const auto r = run_stratum("run " + shell_quote(STRATUM_SOURCE_DIR "/scenarios/examples/poisson_chat.pbtxt") +
                                  " --progress=none --workload " +
                                  shell_quote(STRATUM_SOURCE_DIR "/scenarios/traces/mooncake-fast25/synthetic_trace.jsonl") +
-                                 " --set serving.replica.count=1 --out " + shell_quote((dir / "out").string()),
+                                 " --set serving.replica[0].count=1 --out " + shell_quote((dir / "out").string()),
                              dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(read_file(dir / "out" / "metrics.json").find("\"arrived\": 3993,"), std::string::npos);

@@ -44,8 +44,8 @@ TEST(ScenarioLoader, SmallScenarioInSiUnits) {
   const ServingSpec& sv = *s->serving;
   EXPECT_EQ(sv.model.id, "llama-3.1-8b");
   EXPECT_EQ(sv.precision, Precision::kFp8);
-  EXPECT_EQ(sv.replica.tensor_parallel, 2);
-  EXPECT_EQ(sv.replica.count, 4);
+  EXPECT_EQ(sv.replicas.at(0).tensor_parallel, 2);
+  EXPECT_EQ(sv.replicas.at(0).count, 4);
   EXPECT_EQ(sv.scheduler.kind, SchedulerKind::kContinuous);
   EXPECT_EQ(sv.scheduler.max_num_seqs, 128);
   EXPECT_EQ(sv.scheduler.max_batched_tokens, 4096);
@@ -76,7 +76,7 @@ TEST(ScenarioLoader, LocationsOfEveryField) {
   const auto s = load_scenario(kData + "small.pbtxt", {}, Catalog::builtin(), diags);
   ASSERT_TRUE(s.has_value()) << diags.to_string();
   const std::string file = kData + "small.pbtxt";
-  const SourceLocation tp = s->where("serving.replica.tensor_parallel");
+  const SourceLocation tp = s->where("serving.replica[0].tensor_parallel");
   EXPECT_EQ(tp.file, file);
   EXPECT_EQ(tp.line, 18);
   EXPECT_EQ(tp.column, 13);

@@ -37,16 +37,22 @@ TEST(RouterSpec, EachPolicyLoads) {
   EXPECT_EQ(router_of("lo", "router { least_outstanding {} }").kind, RouterKind::kLeastOutstanding);
   EXPECT_EQ(router_of("kv", "router { least_kv_load {} }").kind, RouterKind::kLeastKvLoad);
   EXPECT_EQ(router_of("p2", "router { power_of_two {} }").kind, RouterKind::kPowerOfTwo);
-  const RouterSpec prefix = router_of("pa", "router { prefix_aware {} }");
+  // prefix_aware needs prefix caching (tests/scenarios/prefix_caching_spec_test.cpp).
+  const std::string caching = "scheduler { continuous { prefix_caching: true } } ";
+  const RouterSpec prefix = router_of("pa", caching + "router { prefix_aware {} }");
   EXPECT_EQ(prefix.kind, RouterKind::kPrefixAware);
   EXPECT_EQ(prefix.prefix_blocks_per_instance, 1024);
-  EXPECT_EQ(router_of("pa-n", "router { prefix_aware { blocks_per_instance: 77 } }").prefix_blocks_per_instance, 77);
+  EXPECT_EQ(router_of("pa-n", caching + "router { prefix_aware { blocks_per_instance: 77 } }").prefix_blocks_per_instance,
+            77);
 }
 
 TEST(RouterSpec, BlocksPerInstanceOutOfRangeIsAnError) {
   for (const char* bad : {"0", "-3", "10000001"}) {
     Diagnostics diags;
-    const auto s = load_with_router("bad", std::string("router { prefix_aware { blocks_per_instance: ") + bad + " } }",
+    const auto s = load_with_router("bad",
+                                    std::string("scheduler { continuous { prefix_caching: true } } "
+                                                "router { prefix_aware { blocks_per_instance: ") +
+                                        bad + " } }",
                                     diags);
     EXPECT_FALSE(s.has_value()) << bad;
     EXPECT_NE(diags.to_string().find("serving.router.prefix_aware.blocks_per_instance is " + std::string(bad)),

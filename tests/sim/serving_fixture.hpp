@@ -23,8 +23,8 @@ inline scenarios::Scenario h100_scenario(const char* model_id = "llama-3.1-8b", 
   s.cluster.nodes.push_back(node);
   scenarios::ServingSpec serving;
   serving.model = *catalog.find_model(model_id);
-  serving.replica.tensor_parallel = tp;
-  serving.replica.count = replicas;
+  serving.replicas[0].tensor_parallel = tp;
+  serving.replicas[0].count = replicas;
   s.serving = serving;
   return s;
 }

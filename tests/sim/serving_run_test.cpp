@@ -22,7 +22,7 @@ using testing::request;
 calibration::IterationModel iteration_model(const scenarios::Scenario& s, const calibration::RooflineCostModel& costs) {
   const auto& node = s.cluster.nodes[0];
   return calibration::IterationModel(costs, s.serving->model, s.serving->precision,
-                                     {s.serving->replica.tensor_parallel, node.intra_bandwidth, node.intra_latency});
+                                     {s.serving->replicas[0].tensor_parallel, node.intra_bandwidth, node.intra_latency});
 }
 
 TEST(ServingRun, LoneRequestTtftIsItsPrefillTime) {

@@ -129,6 +129,33 @@ TEST(Workload, ReplaysTheAzureTraceWithTimeScale) {
   for (size_t i = 0; i < r.size(); ++i) EXPECT_EQ(r[i].id, i);
 }
 
+// trace.repeat plays the scaled trace back to back: copy k is copy 0 shifted by k periods, the
+// period being the span plus one mean gap, so the mean rate is unchanged.
+TEST(Workload, RepeatPlaysTheScaledTraceBackToBack) {
+  scenarios::Scenario s = trace_replay("azure-llm-2023/conv.csv", scenarios::TraceFormat::kAzureCsv);
+  s.serving->workload.time_scale = 4.0;
+  scenarios::Diagnostics diags;
+  const auto once = build_workload(s, diags);
+  s.serving->workload.repeat = 3;
+  const auto thrice = build_workload(s, diags);
+  ASSERT_TRUE(diags.ok()) << diags.to_string();
+  ASSERT_EQ(thrice.size(), 3 * once.size());
+  const size_t n = once.size();
+  const double span = once.back().arrival_s - once.front().arrival_s;
+  const double period = span + span / static_cast<double>(n - 1);
+  for (size_t k = 0; k < 3; ++k) {
+    for (size_t i : {size_t{0}, n / 2, n - 1}) {
+      const auto& r = thrice[k * n + i];
+      EXPECT_EQ(r.id, k * n + i);
+      EXPECT_DOUBLE_EQ(r.arrival_s, once[i].arrival_s + static_cast<double>(k) * period);
+      EXPECT_EQ(r.input_tokens, once[i].input_tokens);
+    }
+  }
+  // max_requests cuts across copies.
+  s.serving->workload.max_requests = static_cast<int64_t>(n) + 10;
+  EXPECT_EQ(build_workload(s, diags).size(), n + 10);
+}
+
 // The Mooncake trace's hash_ids reach the run flat: request i's are exactly its trace line's,
 // and max_requests cuts the table with the requests.
 TEST(Workload, CarriesTheMooncakePrefixHashesFlat) {

@@ -17,6 +17,7 @@
 #include "stratum/sim/request_prefixes.hpp"
 #include "stratum/sim/results_writer.hpp"
 #include "stratum/sim/serving_run.hpp"
+#include "stratum/sim/training_run.hpp"
 #include "stratum/sim/workload.hpp"
 
 namespace stratum::cli {
@@ -50,11 +51,19 @@ void print_distribution(const char* name, const sim::Distribution& d) {
 void print_summary(const scenarios::Scenario& scenario, const sim::ServingRunResult& run, const sim::ServingMetrics& m,
                    const std::string& out_dir, double wall_s) {
   const auto& serving = *scenario.serving;
-  const auto& gpu = scenario.cluster.nodes.front().gpu;
   std::printf("%s\n", scenario.name.c_str());
-  std::printf("  %s %s on %d x %s (%d replica%s, tensor_parallel %d), seed %llu\n", serving.model.id.c_str(),
-              scenarios::to_string(serving.precision), m.gpus, gpu.id.c_str(), m.replicas, m.replicas == 1 ? "" : "s",
-              serving.replica.tensor_parallel, static_cast<unsigned long long>(scenario.seed));
+  std::string groups;
+  for (const scenarios::ReplicaSpec& r : serving.replicas) {
+    if (!groups.empty()) groups += ", ";
+    groups += std::to_string(r.count) + " x TP" + std::to_string(r.tensor_parallel);
+    if (r.pipeline_parallel > 1) groups += " PP" + std::to_string(r.pipeline_parallel);
+    if (r.expert_parallel > 1) groups += " EP" + std::to_string(r.expert_parallel);
+    if (!r.nodes.empty()) groups += " on " + r.nodes;
+    if (r.role != scenarios::ReplicaRole::kColocated) groups += std::string(" ") + scenarios::to_string(r.role);
+  }
+  std::printf("  %s %s on %d GPUs (%d instance%s: %s), seed %llu\n", serving.model.id.c_str(),
+              scenarios::to_string(serving.precision), m.gpus, m.replicas, m.replicas == 1 ? "" : "s", groups.c_str(),
+              static_cast<unsigned long long>(scenario.seed));
   std::printf("  requests: %lld arrived, %lld completed, %lld rejected, %lld preemptions; %.1f s simulated\n",
               static_cast<long long>(m.arrived), static_cast<long long>(m.completed),
               static_cast<long long>(m.rejected), static_cast<long long>(m.preemptions), m.simulated_time_s);
@@ -115,6 +124,39 @@ int run_collectives_command(const Options& options, int argc, char** argv, const
   return kExitOk;
 }
 
+// The training workload (issue 7): one analytic step, repeated `steps` times.
+int run_training_command(const Options& options, int argc, char** argv, const scenarios::Scenario& scenario,
+                         std::chrono::steady_clock::time_point wall_start) {
+  const auto simulate_start = std::chrono::steady_clock::now();
+  const sim::TrainingRunResult run = sim::run_training(scenario);
+  const auto simulate_end = std::chrono::steady_clock::now();
+  const std::string out_dir = default_out_dir(scenario, options);
+  sim::RunInfo info;
+  info.version = STRATUM_VERSION;
+  info.command_line = joined_command_line(argc, argv);
+  info.prepare_s = std::chrono::duration<double>(simulate_start - wall_start).count();
+  info.simulate_s = std::chrono::duration<double>(simulate_end - simulate_start).count();
+  info.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  info.peak_rss_bytes = peak_rss_bytes();
+  sim::write_training_results(out_dir, scenario, run, info);
+  const auto& t = *scenario.training;
+  const auto& s = run.step;
+  std::printf("%s\n", scenario.name.c_str());
+  std::printf("  %s %s on %lld GPUs: dp %d tp %d pp %d cp %d ep %d, %lld micro-batches of %lld x %lld tokens per step\n",
+              t.model.id.c_str(), scenarios::to_string(t.precision), static_cast<long long>(run.gpus), run.layout.dp,
+              run.layout.tp, run.layout.pp, run.layout.cp, run.layout.ep,
+              static_cast<long long>(run.layout.micro_batches()), static_cast<long long>(run.layout.micro_batch),
+              static_cast<long long>(run.layout.seq_len));
+  std::printf("  step %.3f s, %.0f tokens/s, %.1f TFLOP/s per GPU, MFU %.1f %%, HFU %.1f %%, bubble %.1f %%\n",
+              s.step_time_s, s.tokens_per_s, s.tflops_per_gpu, 100.0 * s.mfu, 100.0 * s.hfu,
+              100.0 * s.bubble_fraction);
+  std::printf("  memory %.1f GB of %.1f GB per GPU (largest term: %s); %lld identical analytic steps\n",
+              s.memory.total() / 1e9, s.memory.capacity / 1e9, s.memory.largest_term(),
+              static_cast<long long>(t.steps));
+  std::printf("  results in %s/ (%.2f s wall)\n", out_dir.c_str(), info.wall_s);
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_run(const Options& options, int argc, char** argv) {
@@ -122,8 +164,8 @@ int run_run(const Options& options, int argc, char** argv) {
   scenarios::Diagnostics diags;
   auto scenario = prepare_scenario(options.files.front(), options, diags);
   std::vector<sim::RequestRecord> requests;
-  if (scenario && !scenario->serving && !scenario->collectives) {
-    diags.error(scenario->where(""), "nothing to simulate; expected a serving or a collectives section");
+  if (scenario && !scenario->serving && !scenario->collectives && !scenario->training) {
+    diags.error(scenario->where(""), "nothing to simulate; expected a serving, a collectives or a training section");
   }
   sim::RequestPrefixes prefixes;  // Mooncake prefix blocks, for prefix-aware routing
   if (scenario && scenario->serving) requests = sim::build_workload(*scenario, diags, &prefixes);
@@ -132,6 +174,7 @@ int run_run(const Options& options, int argc, char** argv) {
     return kExitInvalidInput;
   }
   if (scenario->collectives) return run_collectives_command(options, argc, argv, *scenario, wall_start);
+  if (scenario->training) return run_training_command(options, argc, argv, *scenario, wall_start);
   if (options.trace) scenario->output.trace = true;
   const auto simulate_start = std::chrono::steady_clock::now();
 

@@ -7,6 +7,7 @@
 #include "stratum/scenarios/loader.hpp"
 #include "stratum/scenarios/trace.hpp"
 #include "stratum/sim/checks.hpp"
+#include "stratum/sim/training_run.hpp"
 
 namespace stratum::cli {
 namespace {
@@ -40,6 +41,7 @@ std::optional<scenarios::Scenario> prepare_scenario(const std::string& file, con
   if (!options.workload_trace.empty()) apply_workload_trace(options.workload_trace, *scenario, diags);
   sim::check_serving(*scenario, diags);
   sim::check_collectives(*scenario, diags);
+  sim::check_training(*scenario, diags);  // issue 7: sim/src/training_run.cpp
   if (!diags.ok()) return std::nullopt;
   return scenario;
 }

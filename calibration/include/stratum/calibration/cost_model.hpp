@@ -30,7 +30,15 @@ struct PrefillChunk {
 struct AttentionShape {
   int64_t heads = 0;      // query heads on this GPU
   int64_t kv_heads = 0;   // KV heads on this GPU
-  int64_t head_dim = 0;
+  int64_t head_dim = 0;   // query and key width per head
+  // Value width per head when it differs from head_dim (0: head_dim). Multi-head latent attention
+  // (DeepSeek-V2/V3): prefill on decompressed keys of 192 and values of 128; decode in latent space.
+  int64_t value_dim = 0;
+  // Keys and values are one cached tensor read once (MLA decode with weight absorption: the
+  // kv_lora_rank + rope latent is the key, its first kv_lora_rank elements the value; vLLM's MLA
+  // backends, FlashMLA). False: separate K and V caches.
+  bool shared_kv = false;
+  bool standard() const { return value_dim == 0 && !shared_kv; }
 };
 
 // The collectives the scenario language names (one enum for scenarios, profiles and costs).

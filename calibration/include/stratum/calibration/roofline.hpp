@@ -35,6 +35,19 @@ struct RooflineEfficiency {
   // Host link: PCIe 5.0 x16 is 64 GB/s per direction raw and about 55 GB/s is measured
   // host-to-device (PCIe 5.0 specification; NVIDIA bandwidthTest reports): 55 / 64.
   double host_link = 55.0 / 64.0;
+  // Weight-only quantised GEMMs (W4A16 / W8A16: AWQ, GPTQ, FP8 on GPUs without FP8 tensor cores)
+  // dequantise every weight on the CUDA cores before the 16-bit tensor-core MMA. Marlin (Frantar
+  // et al. 2024, arXiv 2408.11743; IST-DASLab/marlin marlin_cuda_kernel.cu and vLLM's
+  // gptq_marlin.cu, whose host loop splits problems of more than 64 rows into `par` slices of
+  // 64 rows, thread_m_blocks <= 4 x 16) dequantises each weight tile once per 64-row slice. The
+  // dequantisation hides under the weight loads while the GEMM is memory-bound (Marlin's near-ideal
+  // 4x speedup up to batch 16-32, its README) but adds to the tensor-core time once compute-bound
+  // (cuBLAS FP16 beats Marlin at long sequences on A100, IST-DASLab/marlin issue #2). Cost per
+  // weight element and slice, in CUDA-core operations at peak_fp32. Assumption: 2 (unpack with a
+  // lop3 / byte-permute, then one fused scale-and-zero-point FMA, as Marlin's dequant routine does
+  // per element); calibration replaces it.
+  double dequant_ops_per_weight = 2.0;
+  double dequant_rows_per_pass = 64.0;
   // Fixed cost per kernel (launch and tail). Assumption: 4 us, the order of a CUDA kernel launch
   // without graphs; calibration replaces it.
   double launch_overhead_s = 4e-6;
@@ -76,6 +89,7 @@ class RooflineCostModel final : public CostModel {
   std::array<double, kPrecisions> bytes_{};
   double attention_flops_ = 0;
   double hbm_bandwidth_ = 0;
+  double dequant_ops_rate_ = 0;  // CUDA-core operations per second for dequantisation (0: not costed)
 };
 
 }  // namespace stratum::calibration

@@ -17,6 +17,10 @@ struct InstanceLoad {
   int64_t outstanding = 0;      // routed here and not yet completed or rejected
   int64_t kv_blocks_used = 0;   // BatcherStats::kv_blocks_used
   int64_t kv_blocks_total = 0;  // BatcherStats::kv_blocks_total
+  // Admission control (admission.hpp): prefill tokens queued at the arriving request's priority
+  // or higher (Batcher::queued_prefill_tokens), and sequences running (BatcherStats::running).
+  int64_t queued_prefill_tokens = 0;
+  int64_t running = 0;
 };
 
 // Every instance's load at one instant; index i is serving instance i.

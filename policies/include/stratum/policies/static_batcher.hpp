@@ -35,6 +35,8 @@ class StaticBatcher final : public Batcher {
   bool has_work() const override { return !waiting_.empty() || !batch_.empty(); }
   double next_wakeup_s() const override;
   BatcherStats stats() const override;
+  // Static batching is FCFS and ignores priorities: every queued prompt is ahead of a new request.
+  int64_t queued_prefill_tokens(int min_priority) const override;
 
  private:
   int64_t blocks_for(int64_t tokens) const { return (tokens + block_size_ - 1) / block_size_; }
@@ -48,6 +50,7 @@ class StaticBatcher final : public Batcher {
   int64_t max_model_len_;
   int64_t total_blocks_;
   int64_t reserved_blocks_ = 0;
+  int64_t waiting_prompt_tokens_ = 0;  // sum of the waiting requests' prompts
   std::deque<SequenceRequest> waiting_;  // arrival_s stamped on the first next_batch() if unknown
   std::vector<SequenceRequest> batch_;   // the running batch, empty when idle
   int64_t longest_prompt_ = 0;

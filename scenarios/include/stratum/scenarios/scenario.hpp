@@ -98,9 +98,20 @@ struct CollectivesSpec {
   int concurrent_groups = 1;        // run this many disjoint groups at once (contention between them)
 };
 
+// What a serving instance does with a request: all of it, or one phase of a disaggregated
+// deployment (DistServe, Zhong et al. OSDI 2024; Splitwise, Patel et al. ISCA 2024).
+enum class ReplicaRole { kColocated, kPrefill, kDecode };
+const char* to_string(ReplicaRole role);
+
+// A group of identical serving instances (serving.replica, repeated).
 struct ReplicaSpec {
-  int tensor_parallel = 1;
-  int count = 1;  // number of serving instances (each of tensor_parallel GPUs)
+  int tensor_parallel = 1;    // GPUs per pipeline stage
+  int pipeline_parallel = 1;  // stages per instance, layers / pipeline_parallel each
+  int expert_parallel = 1;    // ranks of a stage over which MoE experts are split (divides tensor_parallel)
+  int count = 1;              // instances in the group
+  std::string nodes;          // cluster node group id; empty: any group, in scenario order
+  ReplicaRole role = ReplicaRole::kColocated;
+  int gpus() const { return tensor_parallel * pipeline_parallel; }
 };
 
 enum class SchedulerKind { kContinuous, kStatic };
@@ -116,6 +127,9 @@ struct SchedulerSpec {
   bool chunked_prefill = false;
   int block_size_tokens = 16;            // PagedAttention block (Kwon et al. SOSP'23, 16 by default)
   double gpu_memory_utilization = 0.9;   // share of HBM vLLM may use (vLLM default 0.9)
+  // Automatic prefix caching (vLLM enable_prefix_caching; policies/prefix_cache.hpp). Off by
+  // default so that results without it stay as they were (vLLM v1 turns it on by default).
+  bool prefix_caching = false;
   // Static batching (FasterTransformer-style): fixed batch, run to completion.
   int static_batch_size = 8;
   double static_batch_timeout_s = 0.1;   // wait at most this long to fill a batch
@@ -151,6 +165,7 @@ struct WorkloadSpec {
   std::string trace_path;       // resolved, absolute or relative to the working directory
   TraceFormat trace_format = TraceFormat::kAzureCsv;  // detected from content
   double time_scale = 1.0;      // arrival times are divided by this (2 = twice the rate)
+  int64_t repeat = 1;           // copies of the scaled trace played back to back
   // Synthetic arrivals.
   double rate_per_s = 0;        // mean arrival rate
   double cv = 1.0;              // gamma: coefficient of variation of inter-arrival times
@@ -168,14 +183,82 @@ struct SloSpec {
   std::optional<double> e2e_s;
 };
 
+// A class of requests (serving.workload.classes): its share of arrivals, its scheduling priority
+// (higher first) and, optionally, its own SLO.
+struct PriorityClassSpec {
+  std::string name = "default";
+  double share = 1.0;
+  int priority = 0;
+  std::optional<SloSpec> slo;  // unset: serving.slo
+};
+
+// Admission control at the router (policies/admission.hpp).
+enum class AdmissionKind { kNone, kQueueLimit, kSloAware };
+
+struct AdmissionSpec {
+  AdmissionKind kind = AdmissionKind::kNone;
+  int64_t max_outstanding_per_instance = 0;  // queue_limit
+  bool defer = false;                        // slo_aware: on_violation DEFER
+  std::optional<double> max_defer_s;         // slo_aware DEFER; unset: the request's TTFT SLO
+};
+
+// Speculative decoding (Leviathan et al., ICML 2023). Off unless `enabled`.
+struct SpeculativeSpec {
+  bool enabled = false;
+  ModelSpec draft;              // catalogue entry of the draft model
+  int num_tokens = 0;           // k: draft tokens proposed per step
+  double acceptance_rate = 0;   // alpha: each draft token accepted i.i.d. with this probability
+};
+
+// A KV offload tier below HBM (serving.kv_tiers; policies/kv_tiers.hpp), per serving instance.
+enum class KvTierKind { kHostDram, kLocalNvme, kRemotePool };
+const char* to_string(KvTierKind kind);
+
+struct KvTierSpec {
+  KvTierKind kind = KvTierKind::kHostDram;
+  double capacity_bytes = 0;  // per instance
+  double bandwidth = 0;       // bytes/s the tier serves one instance
+  double latency = 0;         // seconds per reload
+};
+
+// Routing of an MoE model's tokens over its experts (serving.moe).
+struct MoeSpec {
+  double zipf_skew = 0;  // Zipf exponent of expert popularity; 0 = uniform
+};
+
 struct ServingSpec {
   ModelSpec model;
   Precision precision = Precision::kBf16;
-  ReplicaSpec replica;
+  // GEMM input format (serving.activations); unset: the precision's default (calibration's
+  // plan_precision: FP8 is W8A8, INT8 and INT4 are weight-only with BF16 activations).
+  std::optional<Precision> activations;
+  MoeSpec moe;
+  // Replica groups in scenario order; never empty after loading (one instance of one GPU when the
+  // scenario names none).
+  std::vector<ReplicaSpec> replicas{ReplicaSpec{}};
   SchedulerSpec scheduler;
   RouterSpec router;
   WorkloadSpec workload;
   SloSpec slo;
+  // serving.workload.classes; empty: one class, priority 0, serving.slo (results as before classes).
+  std::vector<PriorityClassSpec> classes;
+  AdmissionSpec admission;
+  SpeculativeSpec speculative;
+  // KV offload tiers below HBM, nearest first; empty: none. Needs scheduler.prefix_caching.
+  std::vector<KvTierSpec> kv_tiers;
+
+  // True when prefill and decode run on separate instances (replica groups with roles).
+  bool disaggregated() const {
+    for (const ReplicaSpec& r : replicas) {
+      if (r.role != ReplicaRole::kColocated) return true;
+    }
+    return false;
+  }
+  int64_t instance_count() const {
+    int64_t n = 0;
+    for (const ReplicaSpec& r : replicas) n += r.count;
+    return n;
+  }
 };
 
 struct OutputSpec {
@@ -186,6 +269,27 @@ struct OutputSpec {
 
 struct Profile;  // profile.hpp, included at the end of this file
 
+// A training workload as the scenario file states it (scenario.proto, message Training; issue 7),
+// read and range-checked by scenarios/src/training_loader.cpp. Whether the layout suits the model
+// and the cluster is checked where the calibration models are known (sim/src/training_run.cpp,
+// check_training, with calibration::validate_layout).
+enum class TrainingRecompute { kNone, kSelective, kFull };
+enum class TrainingSchedule { kGpipe, kOneFOneB, kInterleaved };
+struct TrainingSpec {
+  ModelSpec model;
+  Precision precision = Precision::kBf16;  // Megatron-LM --bf16
+  int dp = 1, tp = 1, pp = 1, cp = 1, ep = 1;
+  int virtual_stages = 1;
+  bool sequence_parallel = false;
+  int zero_stage = 0;
+  TrainingRecompute recompute = TrainingRecompute::kNone;
+  TrainingSchedule schedule = TrainingSchedule::kOneFOneB;
+  int64_t micro_batch = 1;
+  int64_t global_batch = 1;
+  int64_t seq_len = 2048;  // Narayanan et al. SC'21 section 5.1
+  int64_t steps = 1;
+};
+
 struct Scenario {
   std::string name;
   std::string file;      // path it was loaded from
@@ -194,6 +298,7 @@ struct Scenario {
   CommFidelity fidelity = CommFidelity::kFlow;
   std::optional<ServingSpec> serving;
   std::optional<CollectivesSpec> collectives;
+  std::optional<TrainingSpec> training;
   OutputSpec output;
   // Calibration profiles, at most one per GPU id: the scenario's own (its `profile` fields, in
   // order) first, then the built-in profile (builtin_profiles()) of each cluster GPU without one.

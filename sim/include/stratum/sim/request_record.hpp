@@ -20,6 +20,19 @@ struct RequestRecord {
   double first_token_s = -1;
   double finish_s = -1;
   int preemptions = 0;
+  uint8_t priority_class = 0;     // index into serving.workload.classes (0 without classes)
+  bool deferred = false;          // admission control held it at the router for a while
+  // Prompt tokens prefix caching found at its first admission (HBM or offload tiers), whose
+  // prefill was skipped; 0 without prefix caching.
+  int64_t cached_tokens = 0;
+  // Prefill-decode disaggregation (sim/src/disaggregation.hpp); unset when co-located. `instance`
+  // is then the instance that finished the request: the decode instance, or the prefill instance
+  // for a request that ended there (one output token, or rejected before its transfer).
+  int prefill_instance = -1;       // PREFILL_ONLY instance that prefilled it
+  double kv_transfer_start_s = -1; // its prefill ended and its KV cache left
+  double kv_arrival_s = -1;        // the last byte of its KV cache reached the decode instance
+  double decode_scheduled_s = -1;  // start of its first iteration on the decode instance
+  double kv_transfer_bytes = 0;    // bytes moved, all GPU pairs together
 
   double ttft_s() const { return first_token_s - arrival_s; }
   double e2e_s() const { return finish_s - arrival_s; }

@@ -35,4 +35,8 @@ void write_collectives_results(const std::string& dir, const scenarios::Scenario
 // collectives.csv's text, header included.
 std::string collectives_csv(const CollectivesRunResult& run);
 
+// The JSON object every run.json opens with (version, command line, scenario file, seed, the
+// scenario as read), as text; other workloads' writers (training_run.cpp) add their fields.
+std::string run_header_json(const scenarios::Scenario& scenario, const RunInfo& info);
+
 }  // namespace stratum::sim

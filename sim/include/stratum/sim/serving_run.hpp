@@ -8,29 +8,44 @@
 #include <vector>
 
 #include "stratum/calibration/cost_model.hpp"
+#include "stratum/policies/prefix_cache.hpp"
 #include "stratum/scenarios/scenario.hpp"
 #include "stratum/sim/request_prefixes.hpp"
 #include "stratum/sim/request_record.hpp"
+#include "stratum/sim/serving_totals.hpp"
 #include "stratum/sim/trace_log.hpp"
 
 namespace stratum::sim {
 
-// Where one serving instance runs: tensor_parallel GPUs of one node.
-struct InstancePlacement {
-  int node_group = 0;
-  int node = 0;        // node index inside the group
-  int global_node = 0; // node index over the whole cluster, in scenario order
-  int first_gpu = 0;   // local GPU index of its first rank
-  int gpus = 1;
+// One GPU of an instance.
+struct GpuSlot {
+  int global_node = 0;  // node index over the whole cluster, in scenario order
+  int local_gpu = 0;    // GPU index inside the node
 };
 
-// Assigns instances to nodes in scenario order; false (with a reason) when they do not fit.
+// Where one serving instance runs: pipeline_parallel stages of tensor_parallel GPUs each.
+struct InstancePlacement {
+  int replica_group = 0;  // index into ServingSpec::replicas
+  int node_group = 0;     // cluster node group of its first GPU
+  int node = 0;           // node index inside that group, of its first GPU
+  int global_node = 0;    // node index over the whole cluster, of its first GPU
+  int first_gpu = 0;      // local GPU index of its first rank
+  int gpus = 1;           // tensor_parallel x pipeline_parallel
+  // Every GPU, stage after stage: stage s holds ranks [s x tensor_parallel, (s + 1) x tensor_parallel).
+  std::vector<GpuSlot> slots;
+};
+
+// Assigns instances to nodes, group after group in scenario order: each pipeline stage takes
+// tensor_parallel consecutive GPUs inside one node (or, when tensor_parallel exceeds a node,
+// tensor_parallel / gpus_per_node whole nodes); a group with `nodes` set uses only that node group.
+// False, with the failing replica group's index and a reason, when they do not fit.
 bool place_instances(const scenarios::Scenario& scenario, std::vector<InstancePlacement>& out,
-                     std::string& reason);
+                     std::string& reason, int* failed_group = nullptr);
 
 struct InstanceSummary {
   std::string gpu_id;
   InstancePlacement placement;
+  scenarios::ReplicaRole role = scenarios::ReplicaRole::kColocated;  // its replica group's
   int64_t kv_blocks_total = 0;
   int64_t kv_blocks_peak = 0;
   int64_t iterations = 0;
@@ -38,6 +53,7 @@ struct InstanceSummary {
   int64_t prefill_tokens = 0;
   int64_t decode_tokens = 0;
   int64_t preemptions = 0;
+  policies::PrefixCacheStats prefix_cache;  // disabled without prefix caching
 };
 
 // One row of timeseries.csv: the state at `time_s` and activity over the interval ending there.
@@ -60,6 +76,9 @@ struct ServingRunResult {
   double simulated_time_s = 0;
   int64_t iterations = 0;
   std::array<double, calibration::kProvenanceCount> gpu_seconds_by_provenance{};
+  // Speculative decoding and admission control (issue 6); zero when off.
+  SpeculativeTotals speculative;
+  AdmissionTotals admission;
 };
 
 // Progress callback: fraction of requests finished or rejected, and the simulated clock.

@@ -1,8 +1,10 @@
 #pragma once
 // A serving instance's tensor-parallel collectives priced by the simulator's collective API: the
 // NCCL ring decomposition over the instance's own GPUs and their routes in the cluster graph,
-// evaluated analytically (an instance's TP group sits inside one node, whose NVLink or PCIe
-// links no other instance shares). A measured profile answer wins over the topology model.
+// evaluated analytically (a TP group inside one node uses NVLink or PCIe links no other instance
+// shares; a group over whole nodes also crosses the fabric, priced on its real routes with
+// NCCL-like algorithm choice, without contention from other traffic). A measured profile answer
+// wins over the topology model.
 #include <map>
 #include <utility>
 #include <vector>
@@ -29,6 +31,7 @@ class TensorParallelCollectives final : public calibration::GroupCollectives {
   std::vector<int> gpus_;
   const calibration::CostModel& costs_;
   double link_bandwidth_, link_latency_;
+  bool spans_nodes_ = false;  // ranks on more than one node: the algorithm is chosen, not ring
   // Iterations repeat a handful of message sizes (tokens x hidden), so answers are memoised.
   mutable RouteTable routes_;
   mutable AnalyticEvaluator evaluator_;

@@ -1,0 +1,58 @@
+#pragma once
+// The training workload (issue 7) on the command line's `run`: the scenario's layout checked
+// against its model and cluster, each step priced by calibration::estimate_training_step with the
+// GPU's cost model and the cluster's links, and the results written (metrics.json, steps.csv,
+// run.json). Analytic: no SimGrid run; every step of a run is the same analytic step
+// (docs/models.md section 11).
+#include <string>
+#include <vector>
+
+#include "stratum/calibration/training_step.hpp"
+#include "stratum/scenarios/diagnostics.hpp"
+#include "stratum/scenarios/scenario.hpp"
+#include "stratum/sim/results_writer.hpp"
+
+namespace stratum::sim {
+
+// The calibration layout of a scenario's training section.
+calibration::TrainingLayout training_layout(const scenarios::TrainingSpec& spec);
+
+// Which link each parallel group's collectives cross, per GPU and direction. Ranks are ordered as
+// Megatron-LM orders them (tp fastest, then cp, then dp, then pp; megatron/core/parallel_state.py,
+// order "tp-cp-ep-dp-pp"), node-major, so a group of `size` ranks `stride` apart stays inside one
+// node when stride x size <= gpus_per_node; else it crosses the NICs (its slowest link).
+struct TrainingLinkPlan {
+  calibration::TrainingLinks links;
+  bool tp_intra = true, cp_intra = true, ep_intra = true, dp_intra = true, pp_intra = true;
+  double intra_bandwidth = 0, intra_latency = 0;  // NVLink / PCIe, from the node group
+  double inter_bandwidth = 0, inter_latency = 0;  // NIC share per GPU, NIC-leaf-NIC
+};
+TrainingLinkPlan training_links(const scenarios::Scenario& scenario, const calibration::TrainingLayout& layout);
+
+// Layout problems (calibration::validate_layout) at the field they concern, a layout spanning
+// nodes with no fabric between them, and a layout that does not fit in GPU memory (the term and
+// the shortfall). Errors, like every other scenario check: `stratum run` exits 1 and writes nothing.
+void check_training(const scenarios::Scenario& scenario, scenarios::Diagnostics& diags);
+
+struct TrainingRunResult {
+  calibration::TrainingLayout layout;
+  TrainingLinkPlan links;
+  calibration::TrainingStep step;
+  int64_t gpus = 0;
+  // Start time of each simulated step (the first at 0); step i ends at step_start_s[i] + step_time_s.
+  std::vector<double> step_start_s;
+  double simulated_time_s = 0;
+};
+
+// `scenario.training` must be set and pass check_training.
+TrainingRunResult run_training(const scenarios::Scenario& scenario);
+
+std::string training_metrics_json(const scenarios::Scenario& scenario, const TrainingRunResult& run);
+// steps.csv: step,start_s,end_s,step_time_s,tokens,tokens_per_s,mfu,hfu,tflops_per_gpu,bubble_fraction.
+std::string training_steps_csv(const scenarios::Scenario& scenario, const TrainingRunResult& run);
+
+// metrics.json, steps.csv and run.json, staged like the other results writers.
+void write_training_results(const std::string& dir, const scenarios::Scenario& scenario, const TrainingRunResult& run,
+                            const RunInfo& info);
+
+}  // namespace stratum::sim

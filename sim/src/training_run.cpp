@@ -1,0 +1,288 @@
+#include "stratum/sim/training_run.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <utility>
+
+#include "format.hpp"
+#include "stratum/calibration/cost_model_factory.hpp"
+#include "stratum/calibration/training_memory.hpp"
+
+namespace fs = std::filesystem;
+using Json = nlohmann::ordered_json;
+
+namespace stratum::sim {
+namespace {
+
+using calibration::GroupLink;
+using calibration::TrainingLayout;
+
+int64_t total_gpus(const scenarios::ClusterSpec& cluster) {
+  int64_t n = 0;
+  for (const scenarios::NodeGroup& g : cluster.nodes) n += int64_t{g.count} * g.gpus_per_node;
+  return n;
+}
+
+// The field a calibration::validate_layout problem concerns, from the sentence's opening words
+// (training_layout.cpp fixes each sentence's form); the layout block when none is more precise.
+std::string field_of(const std::string& problem) {
+  static const std::pair<const char*, const char*> kPrefixes[] = {
+      {"tp x pp x cp x dp", "training.layout"},
+      {"global_batch ", "training.global_batch"},
+      {"micro_batch ", "training.micro_batch"},
+      {"seq_len ", "training.seq_len"},
+      {"zero_stage ", "training.layout.zero_stage"},
+      {"precision ", "training.precision"},
+      {"virtual_stages ", "training.layout.virtual_stages"},
+      {"the interleaved schedule needs virtual_stages", "training.layout.virtual_stages"},
+      {"the interleaved schedule needs pp", "training.layout.pp"},
+      {"the interleaved schedule needs the micro-batches", "training.global_batch"},
+      {"dp x cp = ", "training.layout.ep"},
+      {"dp ", "training.layout.dp"},
+      {"tp ", "training.layout.tp"},
+      {"pp ", "training.layout.pp"},
+      {"cp ", "training.layout.cp"},
+      {"ep ", "training.layout.ep"},
+  };
+  for (const auto& [prefix, field] : kPrefixes) {
+    if (problem.rfind(prefix, 0) == 0) return field;
+  }
+  static const std::pair<const char*, const char*> kContains[] = {
+      {" attention heads, not divisible by tp", "training.layout.tp"},
+      {" key/value heads, not divisible by tp", "training.layout.tp"},
+      {" MLP width of ", "training.layout.tp"},
+      {" layers, not divisible by pp", "training.layout.pp"},
+      {" experts, not divisible by ep", "training.layout.ep"},
+  };
+  for (const auto& [part, field] : kContains) {
+    if (problem.find(part) != std::string::npos) return field;
+  }
+  return "training.layout";
+}
+
+const scenarios::NodeGroup& node_group(const scenarios::Scenario& s) { return s.cluster.nodes.front(); }
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  out.close();
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+// A group of one rank has no collectives: its scope is "none".
+Json link_json(const GroupLink& link, int ranks, bool intra) {
+  if (ranks <= 1) return Json{{"ranks", ranks}, {"scope", "none"}};
+  return Json{{"ranks", ranks},
+              {"scope", intra ? "intra-node" : "inter-node"},
+              {"bandwidth_Bps", link.bandwidth},
+              {"latency_s", link.latency}};
+}
+
+}  // namespace
+
+TrainingLayout training_layout(const scenarios::TrainingSpec& t) {
+  TrainingLayout l;
+  l.dp = t.dp;
+  l.tp = t.tp;
+  l.pp = t.pp;
+  l.cp = t.cp;
+  l.ep = t.ep;
+  l.virtual_stages = t.virtual_stages;
+  l.micro_batch = t.micro_batch;
+  l.global_batch = t.global_batch;
+  l.seq_len = t.seq_len;
+  l.sequence_parallel = t.sequence_parallel;
+  l.zero_stage = t.zero_stage;
+  l.precision = t.precision;
+  switch (t.recompute) {
+    case scenarios::TrainingRecompute::kNone: l.recompute = calibration::Recompute::kNone; break;
+    case scenarios::TrainingRecompute::kSelective: l.recompute = calibration::Recompute::kSelective; break;
+    case scenarios::TrainingRecompute::kFull: l.recompute = calibration::Recompute::kFull; break;
+  }
+  switch (t.schedule) {
+    case scenarios::TrainingSchedule::kGpipe: l.schedule = calibration::PipelineSchedule::kGpipe; break;
+    case scenarios::TrainingSchedule::kOneFOneB: l.schedule = calibration::PipelineSchedule::kOneFOneB; break;
+    case scenarios::TrainingSchedule::kInterleaved: l.schedule = calibration::PipelineSchedule::kInterleaved; break;
+  }
+  return l;
+}
+
+TrainingLinkPlan training_links(const scenarios::Scenario& s, const TrainingLayout& l) {
+  const scenarios::NodeGroup& g = node_group(s);
+  TrainingLinkPlan plan;
+  plan.intra_bandwidth = g.intra_bandwidth;
+  plan.intra_latency = g.intra_latency;
+  // Between nodes each GPU gets its share of the node's NICs (DGX A100 and H100: one NIC per GPU,
+  // NVIDIA DGX user guides), capped by the NIC-leaf link of the fabric's first tier. A transfer
+  // crosses GPU-NIC, NIC-leaf, leaf-NIC, NIC-GPU: two NIC latencies and two first-tier links.
+  // Assumption: switch tiers above the leaf and their oversubscription are not modelled (the
+  // analytic step has no contention between groups).
+  double nic = g.nics.bandwidth;
+  double tier_latency = 0;
+  if (!s.cluster.fabric.tiers.empty()) {
+    nic = std::min(nic, s.cluster.fabric.tiers.front().bandwidth);
+    tier_latency = s.cluster.fabric.tiers.front().latency;
+  }
+  plan.inter_bandwidth = g.gpus_per_node > 0 ? nic * g.nics.count / g.gpus_per_node : 0;
+  plan.inter_latency = 2.0 * g.nics.latency + 2.0 * tier_latency;
+  const int64_t gpn = g.gpus_per_node;
+  const auto inside = [gpn](int64_t span) { return span <= gpn; };
+  plan.tp_intra = inside(l.tp);
+  plan.cp_intra = inside(int64_t{l.tp} * l.cp);
+  // Expert-parallel ranks are consecutive data-parallel ranks (Megatron-Core expert groups):
+  // assumption that they sit tp apart, spanning tp x ep GPUs.
+  plan.ep_intra = inside(int64_t{l.tp} * l.ep);
+  plan.dp_intra = inside(int64_t{l.tp} * l.cp * l.dp);
+  plan.pp_intra = inside(l.gpus());
+  const GroupLink intra{plan.intra_bandwidth, plan.intra_latency, nullptr};
+  const GroupLink inter{plan.inter_bandwidth, plan.inter_latency, nullptr};
+  plan.links.tp = plan.tp_intra ? intra : inter;
+  plan.links.cp = plan.cp_intra ? intra : inter;
+  plan.links.ep = plan.ep_intra ? intra : inter;
+  plan.links.dp = plan.dp_intra ? intra : inter;
+  plan.links.pp = plan.pp_intra ? intra : inter;
+  return plan;
+}
+
+void check_training(const scenarios::Scenario& s, scenarios::Diagnostics& diags) {
+  if (!s.training || s.cluster.nodes.empty()) return;
+  const scenarios::TrainingSpec& t = *s.training;
+  const TrainingLayout l = training_layout(t);
+  const int64_t gpus = total_gpus(s.cluster);
+  const std::vector<std::string> problems = calibration::validate_layout(l, t.model, gpus);
+  for (const std::string& p : problems) diags.error(s.where(field_of(p)), p);
+  if (!problems.empty()) return;
+  const scenarios::NodeGroup& g = node_group(s);
+  if (gpus > g.gpus_per_node && (s.cluster.fabric.kind == scenarios::FabricKind::kNone || g.nics.count == 0)) {
+    diags.error(s.where("training.layout"),
+                "the layout spans " + std::to_string(gpus / std::max(1, g.gpus_per_node)) +
+                    " nodes but they have no fabric or NICs between them; expected cluster { fabric { ... } }");
+    return;
+  }
+  const calibration::TrainingMemory memory = calibration::training_memory(t.model, g.gpu, l);
+  if (!memory.fits()) {
+    diags.error(s.where("training.layout"),
+                t.model.id + " with this layout: " + memory.verdict() +
+                    "; expected more tensor or pipeline parallelism, a higher zero_stage, recomputation, a smaller "
+                    "micro_batch, or a GPU with more memory");
+  }
+}
+
+TrainingRunResult run_training(const scenarios::Scenario& s) {
+  if (!s.training) throw std::invalid_argument("run_training: the scenario has no training section");
+  const scenarios::TrainingSpec& t = *s.training;
+  const scenarios::NodeGroup& g = node_group(s);
+  TrainingRunResult out;
+  out.layout = training_layout(t);
+  out.links = training_links(s, out.layout);
+  out.gpus = out.layout.gpus();
+  const auto costs = calibration::make_cost_model(g.gpu, s.profiles);
+  out.step = calibration::estimate_training_step(*costs, t.model, g.gpu, out.layout, out.links.links);
+  // Every step is the same analytic step: nothing in the model varies between steps (no data-
+  // dependent sequence lengths, no contention from other jobs, no failures).
+  out.step_start_s.reserve(static_cast<size_t>(t.steps));
+  for (int64_t i = 0; i < t.steps; ++i) out.step_start_s.push_back(static_cast<double>(i) * out.step.step_time_s);
+  out.simulated_time_s = static_cast<double>(t.steps) * out.step.step_time_s;
+  return out;
+}
+
+std::string training_metrics_json(const scenarios::Scenario& s, const TrainingRunResult& run) {
+  const scenarios::TrainingSpec& t = *s.training;
+  const calibration::TrainingStep& st = run.step;
+  const calibration::TrainingLayout& l = run.layout;
+  const calibration::TrainingMemory& m = st.memory;
+  Json j;
+  j["workload"] = "training";
+  j["model"] = t.model.id;
+  j["gpu"] = node_group(s).gpu.id;
+  j["gpus"] = run.gpus;
+  j["precision"] = scenarios::to_string(t.precision);
+  j["layout"] = {{"dp", l.dp},
+                 {"tp", l.tp},
+                 {"pp", l.pp},
+                 {"cp", l.cp},
+                 {"ep", l.ep},
+                 {"virtual_stages", l.virtual_stages},
+                 {"sequence_parallel", l.sequence_parallel},
+                 {"zero_stage", l.zero_stage},
+                 {"recompute", calibration::to_string(l.recompute)},
+                 {"schedule", calibration::to_string(l.schedule)},
+                 {"micro_batch", l.micro_batch},
+                 {"global_batch", l.global_batch},
+                 {"seq_len", l.seq_len},
+                 {"micro_batches_per_step", l.micro_batches()}};
+  j["steps"] = t.steps;
+  j["step_time_s"] = st.step_time_s;
+  j["tokens_per_step"] = l.tokens_per_step();
+  j["tokens_per_s"] = st.tokens_per_s;
+  j["mfu"] = st.mfu;
+  j["hfu"] = st.hfu;
+  j["tflops_per_gpu"] = st.tflops_per_gpu;
+  j["bubble_fraction"] = st.bubble_fraction;
+  j["memory_peak_bytes_per_gpu"] = m.total();
+  j["memory"] = {{"stage", m.stage},           {"weights_bytes", m.weights},
+                 {"gradients_bytes", m.gradients}, {"optimizer_bytes", m.optimizer},
+                 {"activations_bytes", m.activations}, {"temporary_bytes", m.temporary},
+                 {"capacity_bytes", m.capacity},   {"largest_term", m.largest_term()}};
+  j["flops_per_step"] = {{"model", st.model_flops}, {"hardware", st.hardware_flops}};
+  j["breakdown_s"] = {{"layer_forward", st.layer_forward_s},
+                      {"layer_backward", st.layer_backward_s},
+                      {"layer_communication", st.layer_communication_s},
+                      {"p2p", st.p2p_s},
+                      {"pipeline_makespan", st.pipeline.makespan_s},
+                      {"dp_exposed", st.dp_exposed_s},
+                      {"optimizer", st.optimizer_s}};
+  j["links"] = {{"tp", link_json(run.links.links.tp, l.tp, run.links.tp_intra)},
+                {"cp", link_json(run.links.links.cp, l.cp, run.links.cp_intra)},
+                {"ep", link_json(run.links.links.ep, l.ep, run.links.ep_intra)},
+                {"dp", link_json(run.links.links.dp, l.dp * l.cp, run.links.dp_intra)},
+                {"pp", link_json(run.links.links.pp, l.pp, run.links.pp_intra)}};
+  j["simulated_time_s"] = run.simulated_time_s;
+  return j.dump(2) + "\n";
+}
+
+std::string training_steps_csv(const scenarios::Scenario& s, const TrainingRunResult& run) {
+  std::string out = "step,start_s,end_s,step_time_s,tokens,tokens_per_s,mfu,hfu,tflops_per_gpu,bubble_fraction\n";
+  const calibration::TrainingStep& st = run.step;
+  (void)s;
+  for (size_t i = 0; i < run.step_start_s.size(); ++i) {
+    CsvRow(out)
+        .integer(static_cast<long long>(i))
+        .number(run.step_start_s[i])
+        .number(run.step_start_s[i] + st.step_time_s)
+        .number(st.step_time_s)
+        .integer(static_cast<long long>(run.layout.tokens_per_step()))
+        .number(st.tokens_per_s)
+        .number(st.mfu)
+        .number(st.hfu)
+        .number(st.tflops_per_gpu)
+        .number(st.bubble_fraction);
+  }
+  return out;
+}
+
+void write_training_results(const std::string& dir, const scenarios::Scenario& s, const TrainingRunResult& run,
+                            const RunInfo& info) {
+  const fs::path target = fs::absolute(dir).lexically_normal();
+  const fs::path staging = target.parent_path() / (target.filename().string() + ".partial-" + std::to_string(getpid()));
+  fs::remove_all(staging);
+  fs::create_directories(staging);
+  write_file(staging / "metrics.json", training_metrics_json(s, run));
+  write_file(staging / "steps.csv", training_steps_csv(s, run));
+  Json j = Json::parse(run_header_json(s, info));
+  j["wall_time_s"] = info.wall_s;
+  j["prepare_wall_s"] = info.prepare_s;
+  j["simulate_wall_s"] = info.simulate_s;
+  j["simulated_time_s"] = run.simulated_time_s;
+  j["peak_rss_bytes"] = info.peak_rss_bytes;
+  write_file(staging / "run.json", j.dump(2) + "\n");
+  fs::remove_all(target);
+  fs::rename(staging, target);
+}
+
+}  // namespace stratum::sim
