@@ -22,12 +22,6 @@ namespace {
 using calibration::GroupLink;
 using calibration::TrainingLayout;
 
-int64_t total_gpus(const scenarios::ClusterSpec& cluster) {
-  int64_t n = 0;
-  for (const scenarios::NodeGroup& g : cluster.nodes) n += int64_t{g.count} * g.gpus_per_node;
-  return n;
-}
-
 // The field a calibration::validate_layout problem concerns, from the sentence's opening words
 // (training_layout.cpp fixes each sentence's form); the layout block when none is more precise.
 std::string field_of(const std::string& problem) {
@@ -149,6 +143,24 @@ TrainingLinkPlan training_links(const scenarios::Scenario& s, const TrainingLayo
   return plan;
 }
 
+int64_t total_gpus(const scenarios::ClusterSpec& cluster) {
+  int64_t n = 0;
+  for (const scenarios::NodeGroup& g : cluster.nodes) n += int64_t{g.count} * g.gpus_per_node;
+  return n;
+}
+
+bool check_training_fabric(const scenarios::Scenario& s, scenarios::Diagnostics& diags) {
+  const scenarios::NodeGroup& g = node_group(s);
+  const int64_t gpus = total_gpus(s.cluster);
+  if (gpus > g.gpus_per_node && (s.cluster.fabric.kind == scenarios::FabricKind::kNone || g.nics.count == 0)) {
+    diags.error(s.where("training.layout"),
+                "the layout spans " + std::to_string(gpus / std::max(1, g.gpus_per_node)) +
+                    " nodes but they have no fabric or NICs between them; expected cluster { fabric { ... } }");
+    return false;
+  }
+  return true;
+}
+
 void check_training(const scenarios::Scenario& s, scenarios::Diagnostics& diags) {
   if (!s.training || s.cluster.nodes.empty()) return;
   const scenarios::TrainingSpec& t = *s.training;
@@ -157,13 +169,8 @@ void check_training(const scenarios::Scenario& s, scenarios::Diagnostics& diags)
   const std::vector<std::string> problems = calibration::validate_layout(l, t.model, gpus);
   for (const std::string& p : problems) diags.error(s.where(field_of(p)), p);
   if (!problems.empty()) return;
+  if (!check_training_fabric(s, diags)) return;
   const scenarios::NodeGroup& g = node_group(s);
-  if (gpus > g.gpus_per_node && (s.cluster.fabric.kind == scenarios::FabricKind::kNone || g.nics.count == 0)) {
-    diags.error(s.where("training.layout"),
-                "the layout spans " + std::to_string(gpus / std::max(1, g.gpus_per_node)) +
-                    " nodes but they have no fabric or NICs between them; expected cluster { fabric { ... } }");
-    return;
-  }
   const calibration::TrainingMemory memory = calibration::training_memory(t.model, g.gpu, l);
   if (!memory.fits()) {
     diags.error(s.where("training.layout"),

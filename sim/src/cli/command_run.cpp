@@ -35,15 +35,6 @@ double peak_rss_bytes() {
   return static_cast<double>(usage.ru_maxrss) * 1024.0;  // Linux reports KiB
 }
 
-std::string joined_command_line(int argc, char** argv) {
-  std::string out;
-  for (int i = 0; i < argc; ++i) {
-    if (i > 0) out += ' ';
-    out += argv[i];
-  }
-  return out;
-}
-
 void print_distribution(const char* name, const sim::Distribution& d) {
   std::printf("  %-5s mean %8.3f s   p50 %8.3f s   p90 %8.3f s   p99 %8.3f s\n", name, d.mean, d.p50, d.p90, d.p99);
 }

@@ -1,5 +1,7 @@
 #pragma once
 // The `stratum` subcommands. Each returns the process exit status.
+#include <string>
+
 #include "options.hpp"
 
 namespace stratum::cli {
@@ -8,8 +10,12 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitInvalidInput = 1;
 inline constexpr int kExitUsage = 2;
 
+// The command line as typed, for run.json and search.json (options.cpp).
+std::string joined_command_line(int argc, char** argv);
+
 int run_validate(const Options& options);
 int run_run(const Options& options, int argc, char** argv);
+int run_search(const Options& options, int argc, char** argv);
 int run_compare(const Options& options);
 int run_catalog(const Options& options);
 int run_topo(const Options& options);

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
     }
     if (options.command == "validate") return run_validate(options);
     if (options.command == "run") return run_run(options, argc, argv);
+    if (options.command == "search") return run_search(options, argc, argv);
     if (options.command == "compare") return run_compare(options);
     if (options.command == "catalog") return run_catalog(options);
     if (options.command == "topo") return run_topo(options);

@@ -1,6 +1,8 @@
 #include "options.hpp"
+#include "commands.hpp"
 
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 namespace stratum::cli {
@@ -46,6 +48,12 @@ const char* usage() {
          "      --workload TRACE    replay this trace file (Azure CSV or Mooncake JSONL, recognised by content)\n"
          "      --trace             also write trace.json (Chrome trace events, opens in Perfetto)\n"
          "      --progress=bar|json|none   progress on stderr (default: bar on a terminal, else none)\n"
+         "  search FILE [options]   enumerate the training layouts of the scenario's model, GPU count and\n"
+         "                          global batch, drop those that do not fit in memory, rank the rest by\n"
+         "                          step time and print the best with why; writes search.csv, search.json\n"
+         "      --top N             layouts printed (default 10)\n"
+         "      --out DIR           results folder (default: results/<stem>/)\n"
+         "      --set PATH=VALUE    override a scenario field, e.g. --set training.global_batch=1024\n"
          "  compare A B [options]   run two scenarios with the same seeds 1..N (paired) and report every\n"
          "                          metric's mean difference B - A with its 95 % t confidence interval\n"
          "      --seeds N           number of seeds (default 5)\n"
@@ -98,6 +106,12 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
         error = "-j expects a positive whole number, got '" + value + "'";
         return false;
       }
+    } else if (matches(arg, "--top")) {
+      if (!take_value(argc, argv, i, "--top", value, error)) return false;
+      if (!parse_positive(value, out.top)) {
+        error = "--top expects a positive whole number, got '" + value + "'";
+        return false;
+      }
     } else if (matches(arg, "--set")) {
       if (!take_value(argc, argv, i, "--set", value, error)) return false;
       scenarios::Override o;
@@ -138,6 +152,14 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
     error = "run needs exactly one scenario file";
     return false;
   }
+  if (out.command == "search" && out.files.size() != 1) {
+    error = "search needs exactly one scenario file";
+    return false;
+  }
+  if (out.command != "search" && out.top != 0) {
+    error = "--top applies to 'search' only";
+    return false;
+  }
   if (out.command == "calibrate-report" && out.files.size() != 1) {
     error = "calibrate-report needs exactly one profile file";
     return false;
@@ -166,8 +188,8 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
       error = "compare runs seeds 1..N (--seeds N); --seed, --trace and --workload apply to 'run' only";
       return false;
     }
-  } else if (out.command != "run" && !out.out_dir.empty()) {
-    error = "--out applies to 'run' and 'compare' only";
+  } else if (out.command != "run" && out.command != "search" && !out.out_dir.empty()) {
+    error = "--out applies to 'run', 'search' and 'compare' only";
     return false;
   } else if (out.command != "run" && (out.trace || !out.workload_trace.empty())) {
     error = "--trace and --workload apply to 'run' only";
@@ -178,6 +200,15 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
     return false;
   }
   return true;
+}
+
+std::string joined_command_line(int argc, char** argv) {
+  std::string out;
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0) out += ' ';
+    out += argv[i];
+  }
+  return out;
 }
 
 }  // namespace stratum::cli

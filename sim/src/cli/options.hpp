@@ -22,6 +22,7 @@ struct Options {
   std::string graphml_out;          // topo --graphml
   int seeds = 0;                    // compare --seeds: seeds 1..N, paired (0: the default, 5)
   int jobs = 0;                     // compare -j: simulations at once (0: one per core)
+  int top = 0;                      // search --top: layouts printed (0: the default, 10)
   bool seed_given = false;          // --seed (compare rejects it: its seeds are 1..N)
 };
 

@@ -29,6 +29,13 @@ struct TrainingLinkPlan {
 };
 TrainingLinkPlan training_links(const scenarios::Scenario& scenario, const calibration::TrainingLayout& layout);
 
+// GPUs of the whole cluster (every node group).
+int64_t total_gpus(const scenarios::ClusterSpec& cluster);
+
+// False, with an error at training.layout, when the cluster has several nodes but no fabric or NICs
+// between them (a training job spans the whole cluster). Shared by check_training and search.
+bool check_training_fabric(const scenarios::Scenario& scenario, scenarios::Diagnostics& diags);
+
 // Layout problems (calibration::validate_layout) at the field they concern, a layout spanning
 // nodes with no fabric between them, and a layout that does not fit in GPU memory (the term and
 // the shortfall). Errors, like every other scenario check: `stratum run` exits 1 and writes nothing.
