@@ -190,7 +190,12 @@ TrainingMemory training_memory(const scenarios::ModelSpec& m, const scenarios::G
     r.parameters = dense + expert;
     r.weights = sd.weights + se.weights;
     if (l.precision == scenarios::Precision::kFp8) {
-      r.weights += d(layers_per_stage) * layer_linear * kFp8CopyBytes / (zero3 ? d(nd) : 1.0);
+      // Under ZeRO-3 the copies are partitioned like the weights: dense ones over nd ranks,
+      // expert ones over the nd / ep ranks that share an expert shard.
+      const double dense_linear = layer_linear - experts;
+      r.weights += d(layers_per_stage) * kFp8CopyBytes *
+                   (dense_linear / (zero3 ? d(nd) : 1.0) +
+                    experts / (zero3 ? d(std::max<int64_t>(1, nd_expert)) : 1.0));
     }
     r.gradients = sd.gradients + se.gradients;
     r.optimizer = sd.optimizer + se.optimizer;

@@ -314,7 +314,7 @@ BatcherStats ContinuousBatcher::stats() const {
   // Evictable cached blocks count as free, as in vLLM's KV-cache usage (v1 BlockPool.get_usage).
   return {static_cast<int64_t>(waiting_.size() + kv_waiting_.size()), static_cast<int64_t>(running_.size()),
           total_blocks_ - available_blocks(),
-          total_blocks_, queued_prefill_tokens(0)};
+          total_blocks_};
 }
 
 int64_t ContinuousBatcher::queued_prefill_tokens(int min_priority) const {

@@ -132,8 +132,7 @@ double StaticBatcher::next_wakeup_s() const {
 }
 
 BatcherStats StaticBatcher::stats() const {
-  return {static_cast<int64_t>(waiting_.size()), static_cast<int64_t>(batch_.size()), reserved_blocks_, total_blocks_,
-          queued_prefill_tokens(0)};
+  return {static_cast<int64_t>(waiting_.size()), static_cast<int64_t>(batch_.size()), reserved_blocks_, total_blocks_};
 }
 
 int64_t StaticBatcher::queued_prefill_tokens(int /*min_priority*/) const {

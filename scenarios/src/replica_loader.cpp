@@ -10,8 +10,9 @@ namespace {
 
 // Sanity bounds (assumptions, far above any real deployment; see loader.cpp's list):
 constexpr int64_t kMaxReplicas = 1000000;
-// Tensor parallelism across nodes: 1,024 GPUs per stage is 8x the 128-GPU NVLink domains of the
-// largest inference deployments described (DeepSeek-V3 serves with 32-320 GPU units, tech report 3.4).
+// Tensor parallelism across nodes: an assumption, no published limit. 1,024 GPUs per stage is over
+// 3x the largest inference deployment unit described (DeepSeek-V3 decodes on 320-GPU units, tech
+// report section 3.4) and 14x a GB200 NVL72 NVLink domain.
 constexpr int64_t kMaxTensorParallel = 1024;
 constexpr int64_t kMaxLayers = 1000;  // pipeline bound when the model is unknown
 

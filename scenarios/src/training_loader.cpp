@@ -68,6 +68,15 @@ void load_training(const pb::Scenario& msg, const Catalog& catalog, Checker& c, 
     for (const ModelSpec& x : catalog.models()) known.push_back(x.id);
     c.error("training.model", "training.model " + q(m.model()) + " is not in " + kModelCatalogFile + "; " +
                                   did_you_mean(m.model(), known) + "expected one of: " + join(known));
+  } else if (model->mla() || model->shared_experts > 0 || model->dense_layers > 0) {
+    // The training model (calibration/training_*.cpp) counts standard attention and uniform
+    // layers only; multi-head latent attention, shared experts and leading dense layers
+    // (DeepSeek-V3) are modelled for serving but not yet for training.
+    c.error("training.model", "training.model " + q(m.model()) +
+                                  " uses multi-head latent attention, shared experts or leading dense layers, which "
+                                  "the training model does not cover yet; expected a model with standard attention "
+                                  "and uniform layers (Llama, Qwen, Mixtral, GPT)");
+    model = nullptr;
   } else {
     spec.model = *model;
   }

@@ -104,7 +104,6 @@ policies::BatcherStats ServingInstance::stats() const {
     total.running += v.running;
     total.kv_blocks_used += v.kv_blocks_used;
     total.kv_blocks_total += v.kv_blocks_total;
-    total.queued_prefill_tokens += v.queued_prefill_tokens;
   }
   return total;
 }

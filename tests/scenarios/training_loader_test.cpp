@@ -107,6 +107,16 @@ TEST(TrainingLoader, NeedsAKnownModel) {
       << unknown;
 }
 
+// DeepSeek-V3's latent attention, shared experts and dense first layers are serving-only so far.
+TEST(TrainingLoader, RejectsModelsTheTrainingModelDoesNotCover) {
+  const std::string report = errors("mla.pbtxt", scenario("training { model: \"deepseek-v3\" global_batch: 8 }\n"));
+  EXPECT_NE(report.find("error: training.model \"deepseek-v3\" uses multi-head latent attention, shared experts or "
+                        "leading dense layers, which the training model does not cover yet; expected a model with "
+                        "standard attention and uniform layers"),
+            std::string::npos)
+      << report;
+}
+
 TEST(TrainingLoader, DefaultSequenceMustFitTheModel) {
   // gpt-145.6b's max_context is 2048, so the default fits it; an explicit longer one does not.
   EXPECT_EQ(errors("seq.pbtxt", scenario("training { model: \"gpt-145.6b\" global_batch: 16 seq_len: 4096 }\n")),

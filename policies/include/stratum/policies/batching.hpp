@@ -102,9 +102,6 @@ struct BatcherStats {
   int64_t running = 0;
   int64_t kv_blocks_used = 0;
   int64_t kv_blocks_total = 0;
-  // Prompt (and re-prefill) tokens not yet computed, waiting or partially prefilled, all
-  // priorities: the prefill work queued at the instance (admission control's estimate).
-  int64_t queued_prefill_tokens = 0;
 };
 
 // Speculative decoding of a continuous batcher (Leviathan et al., ICML 2023). num_tokens 0: off.
