@@ -1,7 +1,5 @@
 // `stratum run FILE`: validate everything first (nothing is written for invalid input), simulate,
 // write the results folder, print a short summary for people.
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -10,6 +8,7 @@
 #include "commands.hpp"
 #include "prepare.hpp"
 #include "progress.hpp"
+#include "run_info.hpp"
 #include "stratum/calibration/cost_model.hpp"
 #include "stratum/sim/collective.hpp"
 #include "stratum/sim/collectives_run.hpp"
@@ -27,12 +26,6 @@ std::string default_out_dir(const scenarios::Scenario& scenario, const Options& 
   if (!options.out_dir.empty()) return options.out_dir;
   if (!scenario.output.dir.empty()) return scenario.output.dir;
   return (std::filesystem::path("results") / std::filesystem::path(scenario.file).stem()).string();
-}
-
-double peak_rss_bytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) * 1024.0;  // Linux reports KiB
 }
 
 void print_distribution(const char* name, const sim::Distribution& d) {
@@ -103,13 +96,7 @@ int run_collectives_command(const Options& options, int argc, char** argv, const
   progress.finish();
   const auto simulate_end = std::chrono::steady_clock::now();
   const std::string out_dir = default_out_dir(scenario, options);
-  sim::RunInfo info;
-  info.version = STRATUM_VERSION;
-  info.command_line = joined_command_line(argc, argv);
-  info.prepare_s = std::chrono::duration<double>(simulate_start - wall_start).count();
-  info.simulate_s = std::chrono::duration<double>(simulate_end - simulate_start).count();
-  info.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  info.peak_rss_bytes = peak_rss_bytes();
+  const sim::RunInfo info = make_run_info(argc, argv, wall_start, simulate_start, simulate_end);
   sim::write_collectives_results(out_dir, scenario, run, info);
   print_collectives(scenario, run, out_dir, info.wall_s);
   return kExitOk;
@@ -122,13 +109,7 @@ int run_training_command(const Options& options, int argc, char** argv, const sc
   const sim::TrainingRunResult run = sim::run_training(scenario);
   const auto simulate_end = std::chrono::steady_clock::now();
   const std::string out_dir = default_out_dir(scenario, options);
-  sim::RunInfo info;
-  info.version = STRATUM_VERSION;
-  info.command_line = joined_command_line(argc, argv);
-  info.prepare_s = std::chrono::duration<double>(simulate_start - wall_start).count();
-  info.simulate_s = std::chrono::duration<double>(simulate_end - simulate_start).count();
-  info.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  info.peak_rss_bytes = peak_rss_bytes();
+  const sim::RunInfo info = make_run_info(argc, argv, wall_start, simulate_start, simulate_end);
   sim::write_training_results(out_dir, scenario, run, info);
   const auto& t = *scenario.training;
   const auto& s = run.step;
@@ -180,13 +161,7 @@ int run_run(const Options& options, int argc, char** argv) {
   const sim::ServingMetrics metrics = sim::summarize(run, scenario->serving->slo);
 
   const std::string out_dir = default_out_dir(*scenario, options);
-  sim::RunInfo info;
-  info.version = STRATUM_VERSION;
-  info.command_line = joined_command_line(argc, argv);
-  info.prepare_s = std::chrono::duration<double>(simulate_start - wall_start).count();
-  info.simulate_s = std::chrono::duration<double>(simulate_end - simulate_start).count();
-  info.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  info.peak_rss_bytes = peak_rss_bytes();
+  const sim::RunInfo info = make_run_info(argc, argv, wall_start, simulate_start, simulate_end);
   sim::write_serving_results(out_dir, *scenario, run, metrics, info);
   print_summary(*scenario, run, metrics, out_dir, info.wall_s);
   return kExitOk;

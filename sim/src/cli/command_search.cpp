@@ -1,8 +1,6 @@
 // `stratum search FILE`: every valid training layout of the scenario's model, GPU count and
 // global batch, those that fit in memory ranked by step time (issue 7; docs/models.md section 11,
 // "Layout search").
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -10,6 +8,7 @@
 
 #include "commands.hpp"
 #include "prepare.hpp"
+#include "run_info.hpp"
 #include "stratum/scenarios/catalog.hpp"
 #include "stratum/scenarios/loader.hpp"
 #include "stratum/sim/results_writer.hpp"
@@ -39,15 +38,7 @@ int run_search(const Options& options, int argc, char** argv) {
   std::string out_dir = options.out_dir;
   if (out_dir.empty()) out_dir = (std::filesystem::path("results") / std::filesystem::path(scenario->file).stem()).string();
   const int top = options.top > 0 ? options.top : kDefaultTop;
-  sim::RunInfo info;
-  info.version = STRATUM_VERSION;
-  info.command_line = joined_command_line(argc, argv);
-  info.prepare_s = std::chrono::duration<double>(search_start - wall_start).count();
-  info.simulate_s = std::chrono::duration<double>(search_end - search_start).count();
-  info.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  info.peak_rss_bytes = static_cast<double>(usage.ru_maxrss) * 1024.0;  // Linux reports KiB
+  const sim::RunInfo info = make_run_info(argc, argv, wall_start, search_start, search_end);
   sim::write_search_results(out_dir, *scenario, result, info, top);
 
   const scenarios::TrainingSpec& t = *scenario->training;

@@ -1,7 +1,5 @@
 #pragma once
 // The `stratum` subcommands. Each returns the process exit status.
-#include <string>
-
 #include "options.hpp"
 
 namespace stratum::cli {
@@ -9,9 +7,6 @@ namespace stratum::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitInvalidInput = 1;
 inline constexpr int kExitUsage = 2;
-
-// The command line as typed, for run.json and search.json (options.cpp).
-std::string joined_command_line(int argc, char** argv);
 
 int run_validate(const Options& options);
 int run_run(const Options& options, int argc, char** argv);

@@ -1,8 +1,6 @@
 #include "options.hpp"
-#include "commands.hpp"
 
 #include <cstdlib>
-#include <string>
 #include <string_view>
 
 namespace stratum::cli {
@@ -200,15 +198,6 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error) {
     return false;
   }
   return true;
-}
-
-std::string joined_command_line(int argc, char** argv) {
-  std::string out;
-  for (int i = 0; i < argc; ++i) {
-    if (i > 0) out += ' ';
-    out += argv[i];
-  }
-  return out;
 }
 
 }  // namespace stratum::cli
