@@ -1,6 +1,9 @@
 #include "stratum/calibration/training_layout.hpp"
 
 #include <string>
+#include <utility>
+
+#include "stratum/calibration/stage_layers.hpp"
 
 namespace stratum::calibration {
 
@@ -82,9 +85,12 @@ std::vector<std::string> validate_layout(const TrainingLayout& l, const scenario
                   s(l.tp) + "; expected tp to divide ffn_hidden");
   }
   // Every pipeline stage (and every virtual chunk of an interleaved stage) holds the same number of
-  // layers (Narayanan et al. SC'21 section 2.2; Megatron-LM asserts it).
+  // layers (Narayanan et al. SC'21 section 2.2; Megatron-LM asserts it), unless the layout splits
+  // them unevenly (stage_layers.cpp, Megatron-Core's rules).
   const int64_t chunks = int64_t{l.pp} * l.virtual_stages;
-  if (m.layers > 0 && m.layers % chunks != 0) {
+  if (uneven_stage_layers(l)) {
+    for (std::string& p : validate_stage_layers(l, m.layers)) out.push_back(std::move(p));
+  } else if (m.layers > 0 && m.layers % chunks != 0) {
     out.push_back("model '" + m.id + "' has " + s(m.layers) + " layers, not divisible by pp x virtual_stages = " +
                   s(l.pp) + " x " + s(l.virtual_stages) + " = " + s(chunks) +
                   "; expected the same number of layers in every pipeline chunk");

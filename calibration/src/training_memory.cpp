@@ -6,6 +6,7 @@
 #include <string>
 
 #include "stratum/calibration/pipeline_schedule.hpp"
+#include "stratum/calibration/stage_layers.hpp"
 
 namespace stratum::calibration {
 
@@ -55,6 +56,19 @@ int chunk_in_flight(const std::vector<PipelineOp>& ops, int chunk) {
   for (const PipelineOp& op : ops) {
     if (op.chunk != chunk) continue;
     alive += op.pass == Pass::kForward ? 1 : -1;
+    most = std::max(most, alive);
+  }
+  return most;
+}
+
+// Most decoder layers' activations one stage holds at once: forwards run whose backward has not yet
+// run, each weighted by its chunk's layers (chunks, indexed chunk x p + stage). With the even split
+// this is peak_in_flight x layers per chunk; with an uneven one the chunks weigh differently.
+int64_t layers_in_flight(const std::vector<PipelineOp>& ops, const std::vector<int64_t>& chunks, int p, int stage) {
+  int64_t alive = 0, most = 0;
+  for (const PipelineOp& op : ops) {
+    const int64_t n = chunks[static_cast<size_t>(op.chunk) * static_cast<size_t>(p) + static_cast<size_t>(stage)];
+    alive += op.pass == Pass::kForward ? n : -n;
     most = std::max(most, alive);
   }
   return most;
@@ -126,8 +140,8 @@ TrainingMemory training_memory(const scenarios::ModelSpec& m, const scenarios::G
   const double t = l.tp, h = d(m.hidden), V = d(m.vocab);
   const double sp = l.sequence_parallel ? t : 1.0;
   const int p = l.pp, v = l.virtual_stages;
-  const int64_t layers_per_stage = m.layers / p;
-  const int64_t layers_per_chunk = layers_per_stage / v;
+  // Decoder layers per virtual stage: layers / (p v) each, or an uneven split (stage_layers.hpp).
+  const std::vector<int64_t> chunks = chunk_layers(l, m.layers);
 
   // Parameters per GPU of one layer. Attention and (dense) MLP weights are split over tp; the
   // two norm weight vectors are replicated on every tp rank; experts are split over ep and, inside
@@ -151,7 +165,6 @@ TrainingMemory training_memory(const scenarios::ModelSpec& m, const scenarios::G
 
   const PipelineShape shape{p, static_cast<int>(l.micro_batches()), v, l.schedule};
   const auto order = pipeline_order(shape);
-  const std::vector<int> in_flight = peak_in_flight(order);
   const double per_layer = activation_bytes_per_layer(m, l, options);
   const double tokens = d(l.seq_len / l.cp) * d(l.micro_batch);
 
@@ -178,6 +191,7 @@ TrainingMemory training_memory(const scenarios::ModelSpec& m, const scenarios::G
     const auto si = static_cast<size_t>(i);
     // Stage 0 holds the input embedding (vocabulary-parallel over tp); the last stage the final
     // norm and the output layer (a copy of the embedding when tied and pp > 1, as Megatron-LM keeps).
+    const int64_t layers_per_stage = stage_layers(chunks, p, i);
     double dense = d(layers_per_stage) * layer_dense;
     if (i == 0) dense += V * h / t;
     if (i == p - 1) dense += h + ((m.tied_embeddings && p == 1) ? 0.0 : V * h / t);
@@ -199,7 +213,7 @@ TrainingMemory training_memory(const scenarios::ModelSpec& m, const scenarios::G
     }
     r.gradients = sd.gradients + se.gradients;
     r.optimizer = sd.optimizer + se.optimizer;
-    r.activations = d(in_flight[si]) * d(layers_per_chunk) * per_layer;
+    r.activations = d(layers_in_flight(order[si], chunks, p, i)) * per_layer;
     // Korthikanti 2022 section 4.3: the first stage also keeps the embedding dropout mask (1 byte
     // per element), the last the output layer's inputs (final norm and projection, 2 x 2 bytes)
     // and the FP32 logits for the cross-entropy (4 s b V / t), for each micro-batch in flight there.

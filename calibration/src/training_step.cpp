@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "stratum/calibration/core_attention_cost.hpp"
+#include "stratum/calibration/megatron2021_gradients.hpp"
+#include "stratum/calibration/stage_layers.hpp"
 #include "stratum/calibration/training_flops.hpp"
 
 namespace stratum::calibration {
@@ -107,7 +110,16 @@ TrainingStep estimate_training_step(const CostModel& costs, const scenarios::Mod
   const auto memory_bound = [&](double seconds) { add({seconds, 2.0 * seconds}); };
   memory_bound(2.0 * costs.norm(Ts, m.hidden, stream_p).seconds);                          // two norms
   add(gemm(costs, T, (heads + 2 * kv) * hd, m.hidden, gemm_p));                            // fused QKV
-  {
+  if (options.software.attention == scenarios::TrainingAttention::kUnfused) {
+    // Megatron-LM 2021's unfused core attention over the full s x s scores, kernel by kernel
+    // (core_attention_cost.hpp); its backward is priced kernel by kernel too. No context
+    // parallelism (the loader requires cp 1).
+    if (l.cp > 1) throw std::invalid_argument("the unfused Megatron-LM 2021 attention needs cp 1");
+    const UnfusedAttentionTime u = unfused_attention_time(
+        costs, UnfusedAttentionShape{l.micro_batch, l.seq_len, heads, hd, options.memory.dropout}, stream_p);
+    attn_fwd = u.forward_s;
+    add({u.forward_s, u.backward_s});
+  } else {
     // Causal attention of micro_batch sequences; under context parallelism each rank holds
     // s / cp queries spread over the sequence (2 x cp chunk load balancing), which on average see
     // (s - s/cp) / 2 earlier keys: a chunk with that context prices 1/cp of the causal work.
@@ -188,29 +200,44 @@ TrainingStep estimate_training_step(const CostModel& costs, const scenarios::Mod
 
   // ---- ZeRO-3: per-micro-batch weight all-gathers, prefetched during compute ----
   const int64_t nd = int64_t{l.dp} * l.cp;
-  const int64_t layers_per_chunk = m.layers / (int64_t{p} * v);
+  // Decoder layers of every virtual stage (chunk x p + stage): layers / (p v) each, or an uneven
+  // split (stage_layers.hpp; Llama 3's first and last chunks hold none).
+  const std::vector<int64_t> chunks = chunk_layers(l, m.layers);
   const double params_chunk_dense = out.memory.parameters / v;  // approximation: even split over chunks
-  double zero3_fwd = 0, zero3_bwd = 0;
+  double zero3_gather = 0;
   if (l.zero_stage >= 3 && nd > 1) {
     // Weights are gathered before the forward and again before the backward of every micro-batch
     // (FSDP reshard_after_forward; Rajbhandari et al. SC'20 section 7.2.2: 1.5x the data-parallel
     // traffic of ZeRO-2), each gather hidden behind the chunk's compute where it fits.
-    const double gather = collective(costs, links.dp, CollectiveKind::kAllGather, params_chunk_dense * 2.0,
-                                     static_cast<int>(nd));
-    zero3_fwd = std::max(0.0, gather - d(layers_per_chunk) * layer_fwd);
-    zero3_bwd = std::max(0.0, gather - d(layers_per_chunk) * layer_bwd);
+    zero3_gather = collective(costs, links.dp, CollectiveKind::kAllGather, params_chunk_dense * 2.0,
+                              static_cast<int>(nd));
   }
 
   // ---- pipeline ----
   const PipelineShape shape{p, static_cast<int>(l.micro_batches()), v, l.schedule};
   PipelineTimes times;
   const auto n_virtual = static_cast<size_t>(p) * static_cast<size_t>(v);
-  times.forward_s.assign(n_virtual, d(layers_per_chunk) * layer_fwd + zero3_fwd);
-  times.backward_s.assign(n_virtual, d(layers_per_chunk) * layer_bwd + zero3_bwd);
+  times.forward_s.resize(n_virtual);
+  times.backward_s.resize(n_virtual);
+  for (size_t k = 0; k < n_virtual; ++k) {
+    const double f = d(chunks[k]) * layer_fwd, b = d(chunks[k]) * layer_bwd;
+    times.forward_s[k] = f + std::max(0.0, zero3_gather - f);
+    times.backward_s[k] = b + std::max(0.0, zero3_gather - b);
+  }
   times.forward_s.front() += embed_fwd;
   times.backward_s.front() += embed_bwd;
   times.forward_s.back() += head_fwd;
   times.backward_s.back() += head_bwd;
+  // Megatron-LM 2021 gradient handling (megatron2021_gradients.hpp) replaces the overlapped buckets
+  // below; it accumulates each micro-batch's weight gradients into the gradient buffer as the
+  // backward produces them: one pass over each chunk's parameters per backward op.
+  const bool legacy_gradients =
+      options.software.gradients == scenarios::TrainingGradients::kMegatron2021 && l.zero_stage == 0;
+  const Megatron2021GradientBytes g21 = megatron2021_gradient_bytes(l.precision, l.micro_batches());
+  if (legacy_gradients) {
+    const double accumulate = costs.elementwise(out.memory.parameters / v * g21.accumulate_per_micro_batch).seconds;
+    for (double& b : times.backward_s) b += accumulate;
+  }
   if (p > 1) {
     // Narayanan SC'21 section 4.1, scatter/gather: each of the t ranks sends 1/t of the boundary
     // activation to the next stage, which all-gathers it over the (faster) tensor-parallel links;
@@ -234,7 +261,17 @@ TrainingStep estimate_training_step(const CostModel& costs, const scenarios::Mod
     // embedding and output layer make the ends a little heavier (approximation: every stage as
     // the fullest one).
     const double params = out.memory.parameters;
-    if (nd > 1) {
+    if (legacy_gradients) {
+      // Megatron-LM 2021, after the pipeline flush: the step's passes over the gradient buffer,
+      // one all-reduce of every gradient over the data-parallel ranks, then on the first and last
+      // stage the tied word embedding's gradient all-reduced between the two (training.py
+      // train_step, "backward-embedding-all-reduce"), nothing overlapped.
+      exposed = costs.elementwise(params * g21.around_reduce).seconds +
+                collective(costs, links.dp, CollectiveKind::kAllReduce, params * g21.reduce_width, static_cast<int>(nd));
+      if (p > 1 && m.tied_embeddings && (i == 0 || i == p - 1)) {
+        exposed += collective(costs, links.pp, CollectiveKind::kAllReduce, d(vocab_t) * h * g21.reduce_width, 2);
+      }
+    } else if (nd > 1) {
       std::vector<Bucketed> buckets;
       for (int c = 0; c < v; ++c) {
         const TimedOp* last = nullptr;
@@ -256,7 +293,7 @@ TrainingStep estimate_training_step(const CostModel& costs, const scenarios::Mod
     }
     // The optimizer updates the local share of the FP32 state (all of it without ZeRO).
     const double opt_params = l.zero_stage >= 1 ? params / d(nd) : params;
-    optimizer = costs.elementwise(opt_params * kAdamBytesPerParam).seconds;
+    optimizer = costs.elementwise(opt_params * (legacy_gradients ? g21.optimizer : kAdamBytesPerParam)).seconds;
     if (nd > 1 && (l.zero_stage == 1 || l.zero_stage == 2)) {
       // Updated 16-bit weights are all-gathered from their owners (Megatron distributed optimizer).
       const double gather = collective(costs, links.dp, CollectiveKind::kAllGather, params * 2.0, static_cast<int>(nd));

@@ -65,6 +65,23 @@ void check_gpu(const pb::Gpu& g, const std::string& path, Checker& c, GpuSpec& o
                                detail::format_number(f.hi) + " (SI units)";
     c.quantity_range(p, *f.text, f.kind, *f.value, 0, !f.zero_ok, f.hi, bounds);
   }
+  // Idle board power. Without a figure in the catalogue: 10 % of TDP, an assumption (no
+  // measurement cited); energy accounting (calibration/cost_energy.hpp) uses it for idle GPU time.
+  constexpr double kIdlePowerShareOfTdp = 0.10;
+  if (g.has_idle_power()) {
+    const std::string p = path + ".idle_power";
+    if (c.quantity(p, g.idle_power(), Quantity::kPower, out.idle_power_watts) &&
+        (out.idle_power_watts < 0 || out.idle_power_watts > out.tdp_watts)) {
+      c.error(p, p + " is \"" + g.idle_power() + "\"; expected from 0 W to the tdp (" + g.tdp() + ")");
+    }
+    if (!g.has_idle_power_source() || g.idle_power_source().empty()) {
+      c.missing(path + ".idle_power_source", "the measurement or paper idle_power comes from");
+    }
+    out.idle_power_source = g.idle_power_source();
+  } else {
+    out.idle_power_watts = kIdlePowerShareOfTdp * out.tdp_watts;
+    out.idle_power_source = "assumption: 10 % of TDP";
+  }
   if (g.has_peak_bf16() && g.has_peak_fp16() && out.peak_bf16_flops == 0 && out.peak_fp16_flops == 0) {
     c.error(path + ".peak_bf16", path + " has neither BF16 nor FP16 throughput; expected at least one above 0");
   }

@@ -6,12 +6,15 @@
 #include <set>
 
 #include "checker.hpp"
+#include "dynamics_loader.hpp"
 #include "moe_quant_loader.hpp"
 #include "overrides.hpp"
 #include "scenario_profiles.hpp"
+#include "autoscaler_loader.hpp"
 #include "prefix_caching_loader.hpp"
 #include "replica_loader.hpp"
 #include "serving_extras.hpp"
+#include "storage_loader.hpp"
 #include "stratum/scenario.pb.h"
 #include "stratum/scenarios/fabric_capacity.hpp"
 #include "stratum/scenarios/suggest.hpp"
@@ -92,6 +95,8 @@ class Builder {
     out_.name = msg_.has_name() ? msg_.name() : std::filesystem::path(out_.file).stem().string();
     out_.seed = msg_.has_seed() ? msg_.seed() : 1;
     cluster();
+    detail::load_storage_and_market(msg_, c_, out_);  // storage_loader.cpp: cluster.storage, cluster.market
+    detail::load_cluster_dynamics(msg_, c_, out_);  // dynamics_loader.cpp: cluster.spot, cluster.failures
     if (msg_.has_fidelity()) {
       out_.fidelity = msg_.fidelity() == pb::ANALYTIC ? CommFidelity::kAnalytic : CommFidelity::kFlow;
     }
@@ -656,6 +661,8 @@ class Builder {
     // MoE routing skew and the GEMM input format of quantised models (issue 6): moe_quant_loader.cpp.
     detail::load_moe(s, c_, spec);
     detail::load_activations(s, out_.cluster, c_, spec);
+    // Autoscaling and the replica lifecycle (issue 8): autoscaler_loader.cpp.
+    detail::load_autoscaler(s, out_, c_, spec);
     out_.serving = std::move(spec);
   }
 

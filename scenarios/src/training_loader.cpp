@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "dynamics_loader.hpp"
+#include "training_software_loader.hpp"
 #include "stratum/scenarios/suggest.hpp"
 
 namespace stratum::scenarios::detail {
@@ -12,6 +14,7 @@ namespace {
 // Degrees: the loader's own cluster bound, 100,000 nodes of 72 GPUs.
 constexpr int64_t kMaxDegree = 7200000;
 constexpr int64_t kMaxVirtualStages = 1000;  // the loader's layer bound: one layer per chunk at most
+constexpr int64_t kMaxStageLayers = 1000;    // the same layer bound, for one stage's layers
 constexpr int64_t kMaxMicroBatch = 65536;    // the loader's bound on sequences in one batch
 // 2^24 sequences per step: Llama 3 405B trained with 16 M tokens per step, i.e. 2,048 to 16,384
 // sequences (Dubey et al. 2024, section 3.4.1); 1,000x that is still below this bound.
@@ -39,6 +42,15 @@ void load_layout(const pb::TrainingLayout& m, Checker& c, TrainingSpec& out) {
            out.virtual_stages);
   read_int(c, p + "zero_stage", m.has_zero_stage(), m.zero_stage(), 0, 3, out.zero_stage);
   out.sequence_parallel = m.sequence_parallel();
+  // Layers of one stage: at least 1, at most the loader's layer bound (whether they fit the model
+  // is calibration::validate_stage_layers' check, run by sim::check_training).
+  read_int(c, p + "first_stage_layers", m.has_first_stage_layers(), m.first_stage_layers(), 1, kMaxStageLayers,
+           out.first_stage_layers);
+  read_int(c, p + "last_stage_layers", m.has_last_stage_layers(), m.last_stage_layers(), 1, kMaxStageLayers,
+           out.last_stage_layers);
+  out.account_for_embedding = m.account_for_embedding();
+  out.account_for_loss = m.account_for_loss();
+  if (m.has_dropout()) out.dropout = m.dropout();
   if (m.has_recompute()) {
     switch (m.recompute()) {
       case pb::NONE: out.recompute = TrainingRecompute::kNone; break;
@@ -127,6 +139,8 @@ void load_training(const pb::Scenario& msg, const Catalog& catalog, Checker& c, 
       break;
     }
   }
+  load_training_dynamics(m, c, out, spec);  // dynamics_loader.cpp: checkpoint, elastic, duration
+  load_training_software(m, c, spec);  // training_software_loader.cpp: training.software
   out.training = std::move(spec);
 }
 

@@ -11,6 +11,7 @@
 #include "format.hpp"
 #include "stratum/sim/collective.hpp"
 #include "scenario_json.hpp"
+#include "cost_json.hpp"
 #include "serving_extras_json.hpp"
 #include "stratum/sim/priority_classes.hpp"
 
@@ -139,10 +140,14 @@ std::string requests_csv(const ServingRunResult& run, const scenarios::ServingSp
 }
 
 std::string timeseries_csv(const ServingRunResult& run) {
-  std::string out = "time_s,waiting,running,kv_used_fraction,replicas,gpu_utilization,completed,output_tokens\n";
+  std::string out = "time_s,waiting,running,kv_used_fraction,replicas,gpu_utilization,completed,output_tokens";
+  // Issue 8: an autoscaled run adds the instances by state, the requests held at the router and
+  // the spend so far (empty without cluster.market).
+  if (run.autoscaled) out += ",replicas_ready,replicas_starting,replicas_draining,held_at_router,spend_usd";
+  out += "\n";
   for (const TimeseriesSample& s : run.timeseries) {
-    CsvRow(out)
-        .number(s.time_s)
+    CsvRow row(out);
+    row.number(s.time_s)
         .integer(s.waiting)
         .integer(s.running)
         .number(s.kv_used_fraction)
@@ -150,6 +155,14 @@ std::string timeseries_csv(const ServingRunResult& run) {
         .number(s.gpu_utilization)
         .integer(s.completed)
         .integer(s.output_tokens);
+    if (run.autoscaled) {
+      row.integer(s.replicas_ready).integer(s.replicas_starting).integer(s.replicas_draining).integer(s.held_at_router);
+      if (s.spend_usd) {
+        row.number(*s.spend_usd);
+      } else {
+        row.blank();
+      }
+    }
   }
   return out;
 }
@@ -259,6 +272,18 @@ std::string trace_json(const TraceLog& trace) {
     append_number(out, static_cast<long long>(c.kv_blocks_used));
     out += "}}";
   }
+  for (const TraceReplicaCounter& c : trace.replicas) {  // issue 8: autoscaled runs
+    sep();
+    out += R"({"ph":"C","pid":1,"tid":0,"name":"replicas","ts":)";
+    append_number(out, c.time_s * 1e6);
+    out += R"(,"args":{"ready":)";
+    append_number(out, static_cast<long long>(c.ready));
+    out += ",\"starting\":";
+    append_number(out, static_cast<long long>(c.starting));
+    out += ",\"draining\":";
+    append_number(out, static_cast<long long>(c.draining));
+    out += "}}";
+  }
   out += "\n]}\n";
   return out;
 }
@@ -346,7 +371,9 @@ void write_serving_results(const std::string& dir, const scenarios::Scenario& sc
   fs::remove_all(staging);
   fs::create_directories(staging);
   const scenarios::SloSpec& slo = scenario.serving->slo;
-  write_file(staging / "metrics.json", metrics_json(metrics, slo, serving_extras_json(*scenario.serving, run)));
+  Json extras = serving_extras_json(*scenario.serving, run);
+  if (scenario.cluster.market) extras["cost"] = serving_cost_json(scenario, run, metrics);  // cost_json.hpp (issue 8)
+  write_file(staging / "metrics.json", metrics_json(metrics, slo, extras));
   write_file(staging / "requests.csv", requests_csv(run, *scenario.serving));
   write_file(staging / "timeseries.csv", timeseries_csv(run));
   if (scenario.output.trace) write_file(staging / "trace.json", trace_json(run.trace));

@@ -97,6 +97,26 @@ std::string scenario_to_json(const scenarios::Scenario& s) {
                     {"pod_gpus", f.pod_gpus},
                     {"pod_oversubscription", f.pod_oversubscription},
                     {"tiers", tiers}}}};
+  // Issue 8's storage tiers and market, only when given (run.json unchanged otherwise).
+  if (!s.cluster.storage.tiers.empty()) {
+    Json storage = Json::array();
+    for (const auto& t : s.cluster.storage.tiers) {
+      storage.push_back({{"id", t.id},
+                         {"kind", scenarios::to_string(t.kind)},
+                         {"capacity_bytes", t.capacity_bytes},
+                         {"read_bandwidth_Bps", t.read_bandwidth},
+                         {"write_bandwidth_Bps", t.write_bandwidth},
+                         {"latency_s", t.latency_s}});
+    }
+    j["cluster"]["storage"] = storage;
+  }
+  if (s.cluster.market) {
+    const auto& m = *s.cluster.market;
+    j["cluster"]["market"] = {{"on_demand_usd_per_gpu_hour", m.on_demand_usd_per_gpu_hour},
+                              {"spot_usd_per_gpu_hour", m.spot_usd_per_gpu_hour},
+                              {"spot_fraction", m.spot_fraction},
+                              {"operational_complexity", m.operational_complexity}};
+  }
   j["fidelity"] = s.fidelity == scenarios::CommFidelity::kFlow ? "flow" : "analytic";
   if (s.collectives) {
     const auto& c = *s.collectives;
@@ -131,6 +151,12 @@ std::string scenario_to_json(const scenarios::Scenario& s) {
                      {"global_batch", t.global_batch},
                      {"seq_len", t.seq_len},
                      {"steps", t.steps}};
+    // Uneven pipeline split (training.layout.first_stage_layers ...), written only when set.
+    if (t.first_stage_layers >= 0) j["training"]["first_stage_layers"] = t.first_stage_layers;
+    if (t.last_stage_layers >= 0) j["training"]["last_stage_layers"] = t.last_stage_layers;
+    if (t.account_for_embedding) j["training"]["account_for_embedding"] = true;
+    if (t.account_for_loss) j["training"]["account_for_loss"] = true;
+    if (!t.dropout) j["training"]["dropout"] = false;
   }
   if (s.serving) {
     const auto& v = *s.serving;

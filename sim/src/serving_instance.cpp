@@ -356,6 +356,7 @@ void ServingInstance::run() {
       continue;
     }
     const bool has_work = batcher_->has_work();
+    if (shared_.on_instance_idle && inbox_.empty() && !has_work) shared_.on_instance_idle(index_);  // issue 8
     if (shared_.inputs_done() && inbox_.empty() && !has_work) break;
     const double wakeup = batcher_->next_wakeup_s();
     const bool timed_wait = has_work && wakeup > now;

@@ -14,12 +14,16 @@
 #include "disaggregation.hpp"
 #include "kv_offload_plan.hpp"
 #include "admission_gate.hpp"
+#include "autoscaler_actor.hpp"
+#include "replica_fleet.hpp"
 #include "serving_instance.hpp"
 #include "serving_shared.hpp"
 #include "stratum/calibration/draft_memory.hpp"
 #include "stratum/calibration/memory.hpp"
 #include "stratum/policies/routing.hpp"
+#include "stratum/calibration/cost_energy.hpp"
 #include "stratum/sim/platform.hpp"
+#include "stratum/sim/storage.hpp"
 #include "stratum/topology/cluster_builder.hpp"
 
 namespace sg4 = simgrid::s4u;
@@ -73,8 +77,46 @@ void route_arrivals(ServingShared& shared, std::vector<std::unique_ptr<ServingIn
   if (disagg != nullptr) disagg->arrivals_done();
 }
 
+// Issue 8: with an autoscaler, the replicas by state and the spend so far (held GPU time priced by
+// cluster.market through calibration::account). Null `fleet`: every instance runs throughout.
+struct FleetView {
+  const ReplicaFleet* fleet = nullptr;
+  const scenarios::ClusterSpec* cluster = nullptr;
+  std::vector<int> gpus;  // per instance
+  std::vector<const scenarios::GpuSpec*> gpu;  // per instance
+};
+
+void sample_fleet(const FleetView& view, const std::vector<std::unique_ptr<ServingInstance>>& instances, double now,
+                  double utilization, TimeseriesSample& s) {
+  const ReplicaFleet& fleet = *view.fleet;
+  s.replicas_ready = fleet.ready();
+  s.replicas_starting = fleet.starting();
+  s.replicas_draining = fleet.draining();
+  s.replicas = s.replicas_ready + s.replicas_starting + s.replicas_draining;
+  s.held_at_router = fleet.held_at_router();
+  s.gpu_utilization = s.replicas > 0 ? std::min(1.0, utilization / s.replicas) : 0.0;
+  int64_t kv_used = 0, kv_total = 0;  // KV use over the held instances only
+  for (size_t i = 0; i < instances.size(); ++i) {
+    if (fleet.state(static_cast<int>(i)) == ReplicaFleet::State::kStopped) continue;
+    const policies::BatcherStats stats = instances[i]->stats();
+    kv_used += stats.kv_blocks_used;
+    kv_total += stats.kv_blocks_total;
+  }
+  s.kv_used_fraction = kv_total > 0 ? static_cast<double>(kv_used) / static_cast<double>(kv_total) : 0.0;
+  if (!view.cluster->market) return;
+  calibration::CostEnergy total;
+  for (size_t i = 0; i < instances.size(); ++i) {
+    const double gpus = view.gpus[i];
+    const double held = fleet.held_s(static_cast<int>(i), now) * gpus;
+    const double busy = std::min(held, instances[i]->busy_until(now) * gpus);
+    total += calibration::account({busy, held - busy, -1}, *view.cluster->market, view.gpu[i]->tdp_watts,
+                                  view.gpu[i]->idle_power_watts);
+  }
+  s.spend_usd = total.cost_usd;
+}
+
 TimeseriesSample sample(const ServingShared& shared, const std::vector<std::unique_ptr<ServingInstance>>& instances,
-                        double now, double interval, std::vector<double>& busy_before) {
+                        double now, double interval, std::vector<double>& busy_before, const FleetView& view) {
   TimeseriesSample s;
   s.time_s = now;
   s.replicas = static_cast<int>(instances.size());
@@ -92,19 +134,21 @@ TimeseriesSample sample(const ServingShared& shared, const std::vector<std::uniq
   }
   s.kv_used_fraction = total > 0 ? static_cast<double>(used) / static_cast<double>(total) : 0.0;
   s.gpu_utilization = instances.empty() ? 0.0 : utilization / static_cast<double>(instances.size());
+  if (view.fleet != nullptr) sample_fleet(view, instances, now, utilization, s);
   s.completed = shared.completed;
   s.output_tokens = shared.output_tokens;
   return s;
 }
 
 void sample_until_settled(ServingShared& shared, const std::vector<std::unique_ptr<ServingInstance>>& instances,
-                          double interval, const ProgressFn& progress, std::vector<TimeseriesSample>& out) {
+                          double interval, const ProgressFn& progress, std::vector<TimeseriesSample>& out,
+                          const FleetView& view) {
   std::vector<double> busy_before(instances.size(), 0.0);
   const double total = static_cast<double>(shared.requests.size());
   for (int64_t k = 1; !shared.all_settled(); ++k) {
     shared.next_sample_s = static_cast<double>(k) * interval;
     sg4::this_actor::sleep_until(shared.next_sample_s);
-    out.push_back(sample(shared, instances, sg4::Engine::get_clock(), interval, busy_before));
+    out.push_back(sample(shared, instances, sg4::Engine::get_clock(), interval, busy_before, view));
     if (progress) progress(total > 0 ? static_cast<double>(shared.settled) / total : 1.0, sg4::Engine::get_clock());
   }
 }
@@ -212,18 +256,51 @@ ServingRunResult run_serving(const scenarios::Scenario& scenario, std::vector<Re
     gate = std::make_unique<AdmissionGate>(shared, instances, *router, prefixes, serving);
   }
   AdmissionGate* gate_ptr = gate.get();
-  sg4::Actor::create("router", router_host, [&shared, &instances, &router, prefixes, disagg_ptr, gate_ptr] {
-    route_arrivals(shared, instances, *router, prefixes, disagg_ptr, gate_ptr);
-  });
+  // Autoscaling (issue 8): the fleet routes over the ready instances and starts and stops them;
+  // an autoscaler actor decides how many (replica_fleet.hpp, autoscaler_actor.hpp).
+  std::unique_ptr<StorageSystem> storage;
+  std::unique_ptr<ReplicaFleet> fleet;
+  FleetView view;
+  if (serving.autoscaler.kind != scenarios::AutoscalerKind::kNone) {
+    std::vector<int> nodes;
+    std::vector<sg4::Host*> node_hosts(graph.node_count(), router_host);
+    for (size_t i = 0; i < placements.size(); ++i) {
+      nodes.push_back(placements[i].global_node);
+      node_hosts[static_cast<size_t>(placements[i].global_node)] =
+          platform.gpu_host(placements[i].global_node, placements[i].first_gpu);
+      view.gpus.push_back(placements[i].gpus);
+      view.gpu.push_back(&scenario.cluster.nodes[placements[i].node_group].gpu);
+    }
+    if (!serving.lifecycle.weights_tier.empty()) {
+      storage = std::make_unique<StorageSystem>(scenario.cluster.storage, node_hosts);
+    }
+    fleet = std::make_unique<ReplicaFleet>(shared, instances, *router, prefixes, serving, storage.get(), nodes,
+                                           router_host);
+    fleet->start_ready(serving.autoscaler.initial_replicas);
+    shared.on_instance_idle = [f = fleet.get()](int index) { f->instance_idle(index); };
+    view.fleet = fleet.get();
+    view.cluster = &scenario.cluster;
+    ReplicaFleet* f = fleet.get();
+    sg4::Actor::create("router", router_host, [f] { f->route_arrivals(); });
+    sg4::Actor::create("autoscaler", router_host, [&shared, f, &instances, &serving] {
+      run_autoscaler(shared, *f, instances, serving.autoscaler);
+    });
+  } else {
+    sg4::Actor::create("router", router_host, [&shared, &instances, &router, prefixes, disagg_ptr, gate_ptr] {
+      route_arrivals(shared, instances, *router, prefixes, disagg_ptr, gate_ptr);
+    });
+  }
   const double interval = scenario.output.timeseries_interval_s;
   sg4::Actor::create("sampler", router_host, [&] {
-    sample_until_settled(shared, instances, interval, options.progress, result.timeseries);
+    sample_until_settled(shared, instances, interval, options.progress, result.timeseries, view);
   });
 
   engine.run();
 
+  result.autoscaled = fleet != nullptr;
   for (const auto& instance : instances) {
     result.instances.push_back(instance->summary());
+    if (fleet) result.instances.back().held_s = fleet->held_s(static_cast<int>(result.instances.size() - 1), sg4::Engine::get_clock());
     result.instances.back().prefix_cache = instance->prefix_cache_stats();
     result.iterations += instance->summary().iterations;
   }

@@ -31,7 +31,12 @@ struct ServingShared {
   // up to the earlier of the two.
   double next_arrival_s = 0;
   double next_sample_s = 0;
-  double next_event_s() const { return next_arrival_s < next_sample_s ? next_arrival_s : next_sample_s; }
+  // Issue 8: the autoscaler's next decision (infinity without one).
+  double next_control_s = std::numeric_limits<double>::infinity();
+  double next_event_s() const {
+    const double e = next_arrival_s < next_sample_s ? next_arrival_s : next_sample_s;
+    return e < next_control_s ? e : next_control_s;
+  }
   // Disaggregation: requests admitted to the prefill pool and neither delivered to a decode
   // instance nor settled; 0 when co-located. Until it is 0, more work may reach any instance.
   int64_t disagg_pending = 0;
@@ -43,6 +48,9 @@ struct ServingShared {
   uint64_t seed = 1;
   SpeculativeTotals speculative;
   std::function<void()> on_iteration_done;
+  // Issue 8: with an autoscaler, called by an instance that has run out of work (a draining
+  // instance then stops; replica_fleet.hpp). Empty otherwise.
+  std::function<void(int instance)> on_instance_idle;
 
   bool all_settled() const { return settled == static_cast<int64_t>(requests.size()); }
 };

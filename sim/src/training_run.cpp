@@ -9,8 +9,10 @@
 #include <stdexcept>
 #include <utility>
 
+#include "cost_json.hpp"
 #include "format.hpp"
 #include "stratum/calibration/cost_model_factory.hpp"
+#include "stratum/calibration/stage_layers.hpp"
 #include "stratum/calibration/training_memory.hpp"
 
 namespace fs = std::filesystem;
@@ -33,6 +35,10 @@ std::string field_of(const std::string& problem) {
       {"zero_stage ", "training.layout.zero_stage"},
       {"precision ", "training.precision"},
       {"virtual_stages ", "training.layout.virtual_stages"},
+      {"first_stage_layers", "training.layout.first_stage_layers"},
+      {"last_stage_layers", "training.layout.last_stage_layers"},
+      {"account_for_embedding", "training.layout.account_for_embedding"},
+      {"account_for_loss", "training.layout.account_for_loss"},
       {"the interleaved schedule needs virtual_stages", "training.layout.virtual_stages"},
       {"the interleaved schedule needs pp", "training.layout.pp"},
       {"the interleaved schedule needs the micro-batches", "training.global_batch"},
@@ -93,6 +99,10 @@ TrainingLayout training_layout(const scenarios::TrainingSpec& t) {
   l.sequence_parallel = t.sequence_parallel;
   l.zero_stage = t.zero_stage;
   l.precision = t.precision;
+  l.first_stage_layers = t.first_stage_layers;
+  l.last_stage_layers = t.last_stage_layers;
+  l.account_for_embedding = t.account_for_embedding;
+  l.account_for_loss = t.account_for_loss;
   switch (t.recompute) {
     case scenarios::TrainingRecompute::kNone: l.recompute = calibration::Recompute::kNone; break;
     case scenarios::TrainingRecompute::kSelective: l.recompute = calibration::Recompute::kSelective; break;
@@ -171,13 +181,16 @@ void check_training(const scenarios::Scenario& s, scenarios::Diagnostics& diags)
   if (!problems.empty()) return;
   if (!check_training_fabric(s, diags)) return;
   const scenarios::NodeGroup& g = node_group(s);
-  const calibration::TrainingMemory memory = calibration::training_memory(t.model, g.gpu, l);
+  calibration::TrainingMemoryOptions memory_options;
+  memory_options.dropout = t.dropout;  // training.layout.dropout
+  const calibration::TrainingMemory memory = calibration::training_memory(t.model, g.gpu, l, memory_options);
   if (!memory.fits()) {
     diags.error(s.where("training.layout"),
                 t.model.id + " with this layout: " + memory.verdict() +
                     "; expected more tensor or pipeline parallelism, a higher zero_stage, recomputation, a smaller "
                     "micro_batch, or a GPU with more memory");
   }
+  check_training_dynamics(s, diags);  // training_faults.cpp: checkpoint tier capacity, Young/Daly inputs
 }
 
 TrainingRunResult run_training(const scenarios::Scenario& s) {
@@ -189,12 +202,20 @@ TrainingRunResult run_training(const scenarios::Scenario& s) {
   out.links = training_links(s, out.layout);
   out.gpus = out.layout.gpus();
   const auto costs = calibration::make_cost_model(g.gpu, s.profiles);
-  out.step = calibration::estimate_training_step(*costs, t.model, g.gpu, out.layout, out.links.links);
+  calibration::TrainingStepOptions options;
+  options.software = t.software;  // training.software (scenarios/training_software.hpp)
+  options.memory.dropout = t.dropout;  // training.layout.dropout
+  out.step = calibration::estimate_training_step(*costs, t.model, g.gpu, out.layout, out.links.links, options);
   // Every step is the same analytic step: nothing in the model varies between steps (no data-
   // dependent sequence lengths, no contention from other jobs, no failures).
   out.step_start_s.reserve(static_cast<size_t>(t.steps));
   for (int64_t i = 0; i < t.steps; ++i) out.step_start_s.push_back(static_cast<double>(i) * out.step.step_time_s);
   out.simulated_time_s = static_cast<double>(t.steps) * out.step.step_time_s;
+  if (training_has_dynamics(s)) {
+    // Faults, checkpoints, restarts (training_faults.cpp): the wall clock is the timeline's.
+    out.dynamics = run_training_dynamics(s, out.step);
+    out.simulated_time_s = out.dynamics->result.wall_s;
+  }
   return out;
 }
 
@@ -223,6 +244,14 @@ std::string training_metrics_json(const scenarios::Scenario& s, const TrainingRu
                  {"global_batch", l.global_batch},
                  {"seq_len", l.seq_len},
                  {"micro_batches_per_step", l.micro_batches()}};
+  if (calibration::uneven_stage_layers(l)) {
+    // Only for an uneven split, so that even layouts keep their metrics.json bytes.
+    Json stages = Json::array();
+    const std::vector<int64_t> chunks = calibration::chunk_layers(l, t.model.layers);
+    for (int i = 0; i < l.pp; ++i) stages.push_back(calibration::stage_layers(chunks, l.pp, i));
+    j["layout"]["stage_layers"] = stages;
+    j["layout"]["chunk_layers"] = chunks;
+  }
   j["steps"] = t.steps;
   j["step_time_s"] = st.step_time_s;
   j["tokens_per_step"] = l.tokens_per_step();
@@ -250,10 +279,31 @@ std::string training_metrics_json(const scenarios::Scenario& s, const TrainingRu
                 {"dp", link_json(run.links.links.dp, l.dp * l.cp, run.links.dp_intra)},
                 {"pp", link_json(run.links.links.pp, l.pp, run.links.pp_intra)}};
   j["simulated_time_s"] = run.simulated_time_s;
+  if (run.flow) {
+    // Flow fidelity only (training_flow.hpp), so that analytic runs keep their bytes.
+    const TrainingFlowReport& f = *run.flow;
+    j["flow"] = {{"analytic_step_time_s", f.analytic_step_time_s},
+                 {"contention_s", f.contention_s},
+                 {"simulated_steps", f.simulated_steps},
+                 {"actors", f.actors},
+                 {"platform", {{"gpus", f.gpus_in_platform}, {"links", f.platform_links}, {"routes", f.platform_routes}}},
+                 {"tp_replicas_simulated", f.tp_replicas},
+                 {"dp_algorithm", f.dp_algorithm},
+                 {"dp_buckets", f.dp_buckets},
+                 {"transfers", {{"p2p", f.p2p_transfers}, {"tp", f.tp_transfers}, {"dp", f.dp_transfers}}},
+                 {"bytes", {{"p2p", f.p2p_bytes}, {"tp", f.tp_bytes}, {"dp", f.dp_bytes}}}};
+  }
+  if (s.cluster.market && !run.dynamics) j["cost"] = training_cost_json(s, run);  // cost_json.hpp (issue 8)
+  if (run.dynamics) {
+    // Faults, checkpoints and their cost from the timeline (training_faults.cpp).
+    const Json dynamics = Json::parse(training_dynamics_metrics_json(s, *run.dynamics));
+    for (const auto& [key, value] : dynamics.items()) j[key] = value;
+  }
   return j.dump(2) + "\n";
 }
 
 std::string training_steps_csv(const scenarios::Scenario& s, const TrainingRunResult& run) {
+  if (run.dynamics) return training_dynamics_steps_csv(*run.dynamics);  // one row per execution of a step
   std::string out = "step,start_s,end_s,step_time_s,tokens,tokens_per_s,mfu,hfu,tflops_per_gpu,bubble_fraction\n";
   const calibration::TrainingStep& st = run.step;
   (void)s;
@@ -281,6 +331,22 @@ void write_training_results(const std::string& dir, const scenarios::Scenario& s
   fs::create_directories(staging);
   write_file(staging / "metrics.json", training_metrics_json(s, run));
   write_file(staging / "steps.csv", training_steps_csv(s, run));
+  if (run.dynamics) {
+    write_file(staging / "timeseries.csv",
+               training_dynamics_timeseries_csv(s, *run.dynamics, s.output.timeseries_interval_s));
+  }
+  if (s.output.trace && run.dynamics) {
+    // The timeline's phases, faults and checkpoints (training_faults.cpp).
+    write_file(staging / "trace.json", training_dynamics_trace_json(*run.dynamics));
+  } else if (s.output.trace) {
+    // trace.json (training_trace.hpp): the flow run's own, or the analytic schedule's.
+    std::vector<int> first_gpu;
+    for (int i = 0; i < run.layout.pp; ++i) first_gpu.push_back(run.layout.tp * run.layout.cp * run.layout.dp * i);
+    write_file(staging / "trace.json",
+               training_trace_json(run.flow ? run.trace
+                                            : analytic_training_trace(run.step.pipeline, run.step.p2p_s,
+                                                                      run.layout.virtual_stages, first_gpu)));
+  }
   Json j = Json::parse(run_header_json(s, info));
   j["wall_time_s"] = info.wall_s;
   j["prepare_wall_s"] = info.prepare_s;

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "format.hpp"
+#include "stratum/calibration/cost_energy.hpp"
 #include "stratum/calibration/cost_model_factory.hpp"
 #include "stratum/calibration/layout_search.hpp"
 #include "stratum/calibration/training_memory.hpp"
@@ -84,6 +85,7 @@ SearchResult search_training_layouts(const scenarios::Scenario& s) {
   SearchResult out;
   out.gpus = space.gpus;
   out.gpus_per_node = g.gpus_per_node;
+  out.priced = s.cluster.market.has_value();
   out.candidates = e.candidates;
   out.valid = static_cast<int64_t>(e.layouts.size());
   // One cost model for every layout: the same one `stratum run` builds for this GPU.
@@ -95,7 +97,9 @@ SearchResult search_training_layouts(const scenarios::Scenario& s) {
     r.layout = e.layouts[i];
     r.index = static_cast<int64_t>(i);
     // Memory first: it is cheap, and a layout that does not fit is not priced.
-    const calibration::TrainingMemory m = calibration::training_memory(t.model, g.gpu, r.layout);
+    calibration::TrainingStepOptions options;
+    options.memory.dropout = t.dropout;  // training.layout.dropout, as `stratum run` uses it
+    const calibration::TrainingMemory m = calibration::training_memory(t.model, g.gpu, r.layout, options.memory);
     r.memory_bytes = m.total();
     r.capacity_bytes = m.capacity;
     r.fits = m.fits();
@@ -112,7 +116,7 @@ SearchResult search_training_layouts(const scenarios::Scenario& s) {
       }
       const TrainingLinkPlan links = training_links(s, r.layout);
       const calibration::TrainingStep st =
-          calibration::estimate_training_step(*costs, t.model, g.gpu, r.layout, links.links);
+          calibration::estimate_training_step(*costs, t.model, g.gpu, r.layout, links.links, options);
       r.step_time_s = st.step_time_s;
       r.tokens_per_s = st.tokens_per_s;
       r.mfu = st.mfu;
@@ -120,6 +124,14 @@ SearchResult search_training_layouts(const scenarios::Scenario& s) {
       r.tflops_per_gpu = st.tflops_per_gpu;
       r.bubble_fraction = st.bubble_fraction;
       r.dp_exposed_s = st.dp_exposed_s;
+      if (s.cluster.market) {
+        // The blended price of one GPU-second (market spot_fraction bought as spot), for every GPU.
+        const scenarios::MarketSpec& market = *s.cluster.market;
+        const double usd_per_gpu_s = ((1 - market.spot_fraction) * market.on_demand_usd_per_gpu_hour +
+                                      market.spot_fraction * market.spot_usd_per_gpu_hour) / 3600.0;
+        r.cost_per_million_tokens_usd = calibration::usd_per_million_tokens(
+            usd_per_gpu_s * static_cast<double>(out.gpus) * st.step_time_s, static_cast<double>(r.layout.tokens_per_step()));
+      }
       r.tp_intra = links.tp_intra;
       r.pp_intra = links.pp_intra;
       r.dp_intra = links.dp_intra;
@@ -174,7 +186,8 @@ std::string search_csv(const SearchResult& result) {
   std::string out =
       "rank,dp,tp,pp,cp,ep,virtual_stages,sequence_parallel,zero_stage,recompute,schedule,micro_batch,"
       "micro_batches,memory_bytes_per_gpu,capacity_bytes,fits,oom_term,step_time_s,tokens_per_s,mfu,hfu,"
-      "tflops_per_gpu,bubble_fraction\n";
+      "tflops_per_gpu,bubble_fraction";
+  out += result.priced ? ",cost_per_million_tokens_usd\n" : "\n";
   long long rank = 0;
   for (const SearchRow& r : result.rows) {
     const TrainingLayout& l = r.layout;
@@ -203,8 +216,10 @@ std::string search_csv(const SearchResult& result) {
     if (r.fits) {
       row.number(r.step_time_s).number(r.tokens_per_s).number(r.mfu).number(r.hfu).number(r.tflops_per_gpu).number(
           r.bubble_fraction);
+      if (result.priced) row.number(r.cost_per_million_tokens_usd);
     } else {
       row.blank().blank().blank().blank().blank().blank();
+      if (result.priced) row.blank();
     }
   }
   return out;
@@ -239,6 +254,7 @@ void write_search_results(const std::string& dir, const scenarios::Scenario& sce
                     {"bubble_fraction", r.bubble_fraction},
                     {"memory_bytes_per_gpu", r.memory_bytes},
                     {"why", search_why(r)}});
+    if (result.priced) best.back()["cost_per_million_tokens_usd"] = r.cost_per_million_tokens_usd;
   }
   j["search"]["best"] = best;
   write_file_atomic(target / "search.json", j.dump(2) + "\n");

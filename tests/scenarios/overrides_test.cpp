@@ -75,7 +75,7 @@ TEST(ScenarioOverrides, PathErrors) {
   EXPECT_EQ(diags.to_string(),
             "--set serving.replca.count: error: unknown field \"replca\" in Serving; did you mean \"replica\"? "
             "expected one of: model, precision, replica, scheduler, workload, slo, router, admission, speculative, kv_tiers, "
-            "moe, activations\n"
+            "moe, activations, autoscaler, weights_tier, node_start, retry_timeout\n"
             "--set cluster.nodes[5].count: error: index 5 is past the end of \"nodes\" (2 entries); expected an index "
             "from 0 to 2 (2 adds an entry)\n"
             "--set cluster.nodes.count: error: \"nodes\" is a list; expected an index, e.g. nodes[0]\n"

@@ -16,6 +16,7 @@
 #include "stratum/sim/request_prefixes.hpp"
 #include "stratum/sim/results_writer.hpp"
 #include "stratum/sim/serving_run.hpp"
+#include "stratum/sim/training_flow.hpp"
 #include "stratum/sim/training_run.hpp"
 #include "stratum/sim/workload.hpp"
 
@@ -102,11 +103,14 @@ int run_collectives_command(const Options& options, int argc, char** argv, const
   return kExitOk;
 }
 
-// The training workload (issue 7): one analytic step, repeated `steps` times.
+// The training workload (issue 7): one step (simulated on the fabric, or analytic), repeated `steps` times.
 int run_training_command(const Options& options, int argc, char** argv, const scenarios::Scenario& scenario,
                          std::chrono::steady_clock::time_point wall_start) {
   const auto simulate_start = std::chrono::steady_clock::now();
-  const sim::TrainingRunResult run = sim::run_training(scenario);
+  // FLOW (the default) simulates the step on the fabric (training_flow.hpp); ANALYTIC evaluates it.
+  const sim::TrainingRunResult run = scenario.fidelity == scenarios::CommFidelity::kFlow
+                                         ? sim::run_training_flow(scenario)
+                                         : sim::run_training(scenario);
   const auto simulate_end = std::chrono::steady_clock::now();
   const std::string out_dir = default_out_dir(scenario, options);
   const sim::RunInfo info = make_run_info(argc, argv, wall_start, simulate_start, simulate_end);
@@ -122,9 +126,14 @@ int run_training_command(const Options& options, int argc, char** argv, const sc
   std::printf("  step %.3f s, %.0f tokens/s, %.1f TFLOP/s per GPU, MFU %.1f %%, HFU %.1f %%, bubble %.1f %%\n",
               s.step_time_s, s.tokens_per_s, s.tflops_per_gpu, 100.0 * s.mfu, 100.0 * s.hfu,
               100.0 * s.bubble_fraction);
-  std::printf("  memory %.1f GB of %.1f GB per GPU (largest term: %s); %lld identical analytic steps\n",
+  std::printf("  memory %.1f GB of %.1f GB per GPU (largest term: %s); %lld identical %s steps\n",
               s.memory.total() / 1e9, s.memory.capacity / 1e9, s.memory.largest_term(),
-              static_cast<long long>(t.steps));
+              static_cast<long long>(t.steps), run.flow ? "flow" : "analytic");
+  if (run.flow) {
+    std::printf("  flow: analytic step %.3f s, contention %+.3f s; %lld p2p, %lld tp, %lld dp transfers simulated\n",
+                run.flow->analytic_step_time_s, run.flow->contention_s, static_cast<long long>(run.flow->p2p_transfers),
+                static_cast<long long>(run.flow->tp_transfers), static_cast<long long>(run.flow->dp_transfers));
+  }
   std::printf("  results in %s/ (%.2f s wall)\n", out_dir.c_str(), info.wall_s);
   return kExitOk;
 }
@@ -146,8 +155,8 @@ int run_run(const Options& options, int argc, char** argv) {
     return kExitInvalidInput;
   }
   if (scenario->collectives) return run_collectives_command(options, argc, argv, *scenario, wall_start);
-  if (scenario->training) return run_training_command(options, argc, argv, *scenario, wall_start);
   if (options.trace) scenario->output.trace = true;
+  if (scenario->training) return run_training_command(options, argc, argv, *scenario, wall_start);
   const auto simulate_start = std::chrono::steady_clock::now();
 
   ProgressReporter progress(options.progress);

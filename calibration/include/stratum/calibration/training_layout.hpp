@@ -40,6 +40,14 @@ struct TrainingLayout {
   Recompute recompute = Recompute::kNone;
   PipelineSchedule schedule = PipelineSchedule::kOneFOneB;
   scenarios::Precision precision = scenarios::Precision::kBf16;  // BF16, FP16 or FP8
+  // Uneven pipeline split (stage_layers.hpp, Megatron-Core get_num_layers_to_build): decoder layers
+  // of the first / last stage (-1: not set; --decoder-first/last-pipeline-num-layers), or the
+  // embedding / output layer with the loss counted as one layer of the split
+  // (--account-for-embedding/loss-in-pipeline-split). Default: the even split.
+  int64_t first_stage_layers = -1;
+  int64_t last_stage_layers = -1;
+  bool account_for_embedding = false;
+  bool account_for_loss = false;
 
   int64_t gpus() const { return int64_t{dp} * tp * pp * cp; }
   // Micro-batches per step on one pipeline (gradient accumulation steps):

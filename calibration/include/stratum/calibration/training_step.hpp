@@ -40,6 +40,11 @@ struct TrainingStepOptions {
   // Gradient bucket size in parameters; 0: Megatron-Core's default, max(40,000,000, 1,000,000 x
   // data-parallel ranks) (megatron/core/distributed/distributed_data_parallel.py).
   double bucket_params = 0;
+  // Which software's kernels and gradient handling are priced (scenario training.software;
+  // docs/models.md section 11 "Training software"). Default: today's Megatron-Core.
+  // Gradients kMegatron2021 applies to ZeRO stage 0 only (the loader rejects others) and replaces
+  // overlap_grad_reduce.
+  scenarios::TrainingSoftware software;
   TrainingMemoryOptions memory;
 };
 

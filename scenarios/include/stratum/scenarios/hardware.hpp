@@ -21,6 +21,10 @@ struct GpuSpec {
   double nvlink_bandwidth = 0;    // bytes/s per GPU, one direction, all links together; 0 = no NVLink
   double pcie_bandwidth = 0;      // bytes/s per direction of the host link
   double tdp_watts = 0;
+  // Board power when idle. The catalogue's idle_power, else 10 % of tdp_watts: an assumption, no
+  // measurement cited (catalog.cpp kIdlePowerShareOfTdp).
+  double idle_power_watts = 0;
+  std::string idle_power_source;  // where idle_power comes from; "assumption: 10 % of TDP" by default
 };
 
 }  // namespace stratum::scenarios

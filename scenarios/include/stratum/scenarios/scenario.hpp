@@ -7,9 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "stratum/scenarios/autoscaler.hpp"
 #include "stratum/scenarios/diagnostics.hpp"
+#include "stratum/scenarios/dynamics.hpp"
 #include "stratum/scenarios/hardware.hpp"
 #include "stratum/scenarios/model.hpp"
+#include "stratum/scenarios/storage.hpp"
+#include "stratum/scenarios/training_software.hpp"
 
 namespace stratum::scenarios {
 
@@ -71,6 +75,10 @@ struct FabricSpec {
 struct ClusterSpec {
   std::vector<NodeGroup> nodes;
   FabricSpec fabric;
+  StorageSpec storage;                // cluster.storage (storage.hpp); no tiers when absent
+  std::optional<MarketSpec> market;   // cluster.market; unset: no cost or energy accounting
+  std::optional<SpotSpec> spot;          // cluster.spot (dynamics.hpp)
+  std::optional<FailureSpec> failures;   // cluster.failures (dynamics.hpp)
 };
 
 // How communication is simulated (DESIGN.md section 4): `flow` decomposes collectives into the
@@ -246,6 +254,10 @@ struct ServingSpec {
   SpeculativeSpec speculative;
   // KV offload tiers below HBM, nearest first; empty: none. Needs scheduler.prefix_caching.
   std::vector<KvTierSpec> kv_tiers;
+  // Autoscaling (serving.autoscaler; kind kNone: every instance runs from the start) and how an
+  // instance starts and loses its requests (issue 8).
+  AutoscalerSpec autoscaler;
+  ReplicaLifecycleSpec lifecycle;
 
   // True when prefill and decode run on separate instances (replica groups with roles).
   bool disaggregated() const {
@@ -284,10 +296,19 @@ struct TrainingSpec {
   int zero_stage = 0;
   TrainingRecompute recompute = TrainingRecompute::kNone;
   TrainingSchedule schedule = TrainingSchedule::kOneFOneB;
+  // Uneven pipeline split (training.layout.first_stage_layers ...; calibration/stage_layers.hpp):
+  // -1 = not set.
+  int64_t first_stage_layers = -1, last_stage_layers = -1;
+  bool account_for_embedding = false, account_for_loss = false;
+  bool dropout = true;  // training.layout.dropout: dropout masks kept (calibration TrainingMemoryOptions)
   int64_t micro_batch = 1;
   int64_t global_batch = 1;
   int64_t seq_len = 2048;  // Narayanan et al. SC'21 section 5.1
   int64_t steps = 1;
+  TrainingSoftware software;                 // training.software (training_software.hpp)
+  std::optional<CheckpointSpec> checkpoint;  // training.checkpoint (dynamics.hpp)
+  bool elastic = false;                      // training.elastic
+  double duration_s = 0;                     // training.duration; 0 = no limit
 };
 
 struct Scenario {

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,9 @@ struct InstanceSummary {
   int64_t decode_tokens = 0;
   int64_t preemptions = 0;
   policies::PrefixCacheStats prefix_cache;  // disabled without prefix caching
+  // Issue 8: seconds the instance was held (starting, ready or draining) with an autoscaler;
+  // negative without one (held for the whole run).
+  double held_s = -1;
 };
 
 // One row of timeseries.csv: the state at `time_s` and activity over the interval ending there.
@@ -66,6 +70,12 @@ struct TimeseriesSample {
   double gpu_utilization = 0;   // busy share of the interval, mean over instances
   int64_t completed = 0;        // cumulative
   int64_t output_tokens = 0;    // cumulative
+  // Issue 8, with an autoscaler (ServingRunResult::autoscaled): instances by state (`replicas` is
+  // then their sum), requests held at the router for want of a ready instance, and the spend so
+  // far (held GPU time priced by cluster.market; unset without a market).
+  int replicas_ready = 0, replicas_starting = 0, replicas_draining = 0;
+  int64_t held_at_router = 0;
+  std::optional<double> spend_usd;
 };
 
 struct ServingRunResult {
@@ -79,6 +89,7 @@ struct ServingRunResult {
   // Speculative decoding and admission control (issue 6); zero when off.
   SpeculativeTotals speculative;
   AdmissionTotals admission;
+  bool autoscaled = false;  // serving.autoscaler set: timeseries.csv gains the fleet's columns
 };
 
 // Progress callback: fraction of requests finished or rejected, and the simulated clock.

@@ -24,10 +24,19 @@ struct TraceCounter {  // "ph":"C"
   int64_t kv_blocks_used = 0;
 };
 
+// Issue 8: the serving instances by state after each change (an autoscaled run only); a
+// "replicas" counter in trace.json.
+struct TraceReplicaCounter {
+  double time_s = 0;
+  int instance = 0;  // the instance that changed
+  int ready = 0, starting = 0, draining = 0;
+};
+
 struct TraceLog {
   std::vector<std::string> track_names;
   std::vector<TraceSlice> slices;
   std::vector<TraceCounter> counters;
+  std::vector<TraceReplicaCounter> replicas;
 };
 
 }  // namespace stratum::sim

@@ -2,8 +2,9 @@
 // The training workload (issue 7) on the command line's `run`: the scenario's layout checked
 // against its model and cluster, each step priced by calibration::estimate_training_step with the
 // GPU's cost model and the cluster's links, and the results written (metrics.json, steps.csv,
-// run.json). Analytic: no SimGrid run; every step of a run is the same analytic step
-// (docs/models.md section 11).
+// run.json). run_training is analytic: no SimGrid run; every step of a run is the same analytic
+// step (docs/models.md section 11). The `flow` fidelity is training_flow.hpp's run_training_flow.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,9 @@
 #include "stratum/scenarios/diagnostics.hpp"
 #include "stratum/scenarios/scenario.hpp"
 #include "stratum/sim/results_writer.hpp"
+#include "stratum/sim/training_flow_report.hpp"
+#include "stratum/sim/training_trace.hpp"
+#include "stratum/sim/training_faults.hpp"
 
 namespace stratum::sim {
 
@@ -49,6 +53,12 @@ struct TrainingRunResult {
   // Start time of each simulated step (the first at 0); step i ends at step_start_s[i] + step_time_s.
   std::vector<double> step_start_s;
   double simulated_time_s = 0;
+  // Flow fidelity only (training_flow.hpp): what the SimGrid run simulated, and its trace.
+  std::optional<TrainingFlowReport> flow;
+  TrainingTrace trace;
+  // Spot interruptions, failures, checkpoints or a duration (training_faults.hpp; issue 8): the
+  // run's timeline. Absent without them, so their results keep their bytes.
+  std::optional<TrainingDynamicsRun> dynamics;
 };
 
 // `scenario.training` must be set and pass check_training.

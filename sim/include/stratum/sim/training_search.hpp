@@ -29,6 +29,10 @@ struct SearchRow {
   // Step figures, only when it fits.
   double step_time_s = 0, tokens_per_s = 0, mfu = 0, hfu = 0, tflops_per_gpu = 0, bubble_fraction = 0;
   double dp_exposed_s = 0;
+  // With cluster.market (issue 8): the cluster's GPUs for one step at the blended on-demand / spot
+  // price, over the step's tokens, x 10^6 (calibration/cost_energy.hpp). Same GPUs and tokens per
+  // step for every layout, so it ranks as step time does. 0 without a market.
+  double cost_per_million_tokens_usd = 0;
   bool tp_intra = true, pp_intra = true, dp_intra = true, cp_intra = true;
 };
 
@@ -38,6 +42,7 @@ struct SearchResult {
   int64_t candidates = 0;   // combinations enumerated
   int64_t valid = 0;        // accepted by validate_layout, all evaluated (rows.size())
   int64_t fitting = 0;
+  bool priced = false;      // cluster.market given: rows carry cost_per_million_tokens_usd
   std::map<std::string, int64_t> out_of_memory_by_term;  // layouts that do not fit, by largest term
   // Fitting layouts by step time (ties: enumeration order), then the others in enumeration order.
   std::vector<SearchRow> rows;
