@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -350,6 +351,27 @@ void CollectivePlan::append_pairs(std::vector<std::pair<int, int>>& out) const {
   for (const Phase& p : phases_) {
     for (const Edge& e : p.edges) out.emplace_back(e.from, e.to);
   }
+}
+
+std::vector<Transfer> pair_shares(scenarios::CollectiveOp op, scenarios::CollectiveAlgorithm algorithm,
+                                  const std::vector<int>& ranks, const topology::ClusterGraph& graph) {
+  constexpr double kReference = 64.0 * (1 << 20);  // any size: the shares are per byte
+  CollectiveCall c;
+  c.op = op;
+  c.algorithm = algorithm;
+  c.bytes = kReference;
+  c.ranks = ranks;
+  const CollectivePlan plan(c, graph);
+  std::map<std::pair<int, int>, double> per_pair;
+  std::vector<Transfer> step;
+  for (int s = 0; s < plan.step_count(); ++s) {
+    plan.step(s, step);
+    for (const Transfer& t : step) per_pair[{t.from, t.to}] += t.bytes / kReference;
+  }
+  std::vector<Transfer> out;
+  out.reserve(per_pair.size());
+  for (const auto& [pair, share] : per_pair) out.push_back({pair.first, pair.second, share});
+  return out;
 }
 
 }  // namespace stratum::sim

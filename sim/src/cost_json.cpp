@@ -11,8 +11,9 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 struct GroupTime {
-  double gpus = 0;    // GPUs of the node group
-  double busy_s = 0;  // GPU-seconds busy
+  double gpus = 0;     // GPUs of the node group
+  double busy_s = 0;   // GPU-seconds busy
+  double held_s = -1;  // GPU-seconds paid for; negative: every GPU for the whole run
 };
 
 // Spend and energy over the node groups, each at its own GPU's power.
@@ -22,7 +23,7 @@ calibration::CostEnergy account_groups(const scenarios::Scenario& s, const std::
   for (size_t g = 0; g < groups.size(); ++g) {
     const scenarios::GpuSpec& gpu = s.cluster.nodes[g].gpu;
     calibration::GpuTime t;
-    const double held = groups[g].gpus * simulated_time_s;
+    const double held = groups[g].held_s >= 0 ? groups[g].held_s : groups[g].gpus * simulated_time_s;
     t.busy_gpu_s = std::min(groups[g].busy_s, held);
     t.idle_gpu_s = held - t.busy_gpu_s;
     total += calibration::account(t, *s.cluster.market, gpu.tdp_watts, gpu.idle_power_watts);
@@ -38,7 +39,9 @@ std::vector<GroupTime> cluster_groups(const scenarios::Scenario& s) {
   return groups;
 }
 
-Json common_json(const scenarios::Scenario& s, const calibration::CostEnergy& c, double simulated_time_s) {
+}  // namespace
+
+Json cost_summary_json(const scenarios::Scenario& s, const calibration::CostEnergy& c, double simulated_time_s) {
   const scenarios::MarketSpec& m = *s.cluster.market;
   Json power = Json::array();
   for (const scenarios::NodeGroup& g : s.cluster.nodes) {
@@ -61,11 +64,15 @@ Json common_json(const scenarios::Scenario& s, const calibration::CostEnergy& c,
           {"power", power}};
 }
 
+namespace {
+
 Json per_million(double cost_usd, double tokens) {
   return tokens > 0 ? Json(calibration::usd_per_million_tokens(cost_usd, tokens)) : Json(nullptr);
 }
 
-Json index_json(const calibration::CostIndex& i, const char* efficiency_metric) {
+}  // namespace
+
+Json cost_index_json(const calibration::CostIndex& i, const char* efficiency_metric) {
   return {{"value", i.value},
           {"efficiency", i.efficiency},
           {"efficiency_metric", efficiency_metric},
@@ -74,22 +81,22 @@ Json index_json(const calibration::CostIndex& i, const char* efficiency_metric) 
           {"operational_complexity", i.operational_complexity}};
 }
 
-}  // namespace
-
 Json serving_cost_json(const scenarios::Scenario& s, const ServingRunResult& run, const ServingMetrics& metrics) {
   if (!s.cluster.market) return nullptr;
   std::vector<GroupTime> groups = cluster_groups(s);
   for (const InstanceSummary& inst : run.instances) {
     const auto g = static_cast<size_t>(inst.placement.node_group);
-    if (g < groups.size()) groups[g].busy_s += inst.busy_s * inst.placement.gpus;
+    if (g >= groups.size()) continue;
+    groups[g].busy_s += inst.busy_s * inst.placement.gpus;
+    if (inst.held_s >= 0) groups[g].held_s = std::max(0.0, groups[g].held_s) + inst.held_s * inst.placement.gpus;
   }
   const calibration::CostEnergy c = account_groups(s, groups, run.simulated_time_s);
-  Json j = common_json(s, c, run.simulated_time_s);
+  Json j = cost_summary_json(s, c, run.simulated_time_s);
   const double tokens = static_cast<double>(metrics.input_tokens + metrics.output_tokens);
   j["cost_per_million_tokens_usd"] = per_million(c.cost_usd, tokens);
   j["cost_per_million_output_tokens_usd"] = per_million(c.cost_usd, static_cast<double>(metrics.output_tokens));
   const double per_hour = run.simulated_time_s > 0 ? c.cost_usd / run.simulated_time_s * 3600.0 : 0.0;
-  j["cost_index"] = index_json(calibration::cost_index(metrics.slo_attainment, metrics.total_tokens_per_s, per_hour,
+  j["cost_index"] = cost_index_json(calibration::cost_index(metrics.slo_attainment, metrics.total_tokens_per_s, per_hour,
                                                        s.cluster.market->operational_complexity),
                                "slo_attainment");
   return j;
@@ -100,13 +107,13 @@ Json training_cost_json(const scenarios::Scenario& s, const TrainingRunResult& r
   std::vector<GroupTime> groups = cluster_groups(s);
   for (GroupTime& g : groups) g.busy_s = g.gpus * run.simulated_time_s * (1.0 - run.step.bubble_fraction);
   const calibration::CostEnergy c = account_groups(s, groups, run.simulated_time_s);
-  Json j = common_json(s, c, run.simulated_time_s);
+  Json j = cost_summary_json(s, c, run.simulated_time_s);
   const double steps = static_cast<double>(s.training->steps);
   const double tokens = static_cast<double>(run.layout.tokens_per_step()) * steps;
   j["cost_per_step_usd"] = steps > 0 ? c.cost_usd / steps : 0.0;
   j["cost_per_million_tokens_usd"] = per_million(c.cost_usd, tokens);
   const double per_hour = run.simulated_time_s > 0 ? c.cost_usd / run.simulated_time_s * 3600.0 : 0.0;
-  j["cost_index"] = index_json(calibration::cost_index(run.step.mfu, run.step.tokens_per_s, per_hour,
+  j["cost_index"] = cost_index_json(calibration::cost_index(run.step.mfu, run.step.tokens_per_s, per_hour,
                                                        s.cluster.market->operational_complexity),
                                "mfu");
   return j;

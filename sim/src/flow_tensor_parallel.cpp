@@ -45,28 +45,15 @@ const FlowTensorParallel::Pattern& FlowTensorParallel::pattern(scenarios::Collec
   const auto pkey = std::make_pair(static_cast<int>(op), static_cast<int>(chosen->second));
   auto it = patterns_.find(pkey);
   if (it != patterns_.end()) return it->second;
-  // Bytes per pair over every step, per byte of the collective: linear in its size (chunking
-  // changes how the bytes are cut, not how many each pair carries), so one reference size serves.
-  constexpr double kReference = 64.0 * (1 << 20);
-  CollectiveCall c;
-  c.op = op;
-  c.algorithm = chosen->second;
-  c.bytes = kReference;
-  c.ranks = ranks_;
-  const CollectivePlan plan(c, graph_);
-  std::map<std::pair<int, int>, double> per_pair;
-  std::vector<Transfer> step;
-  for (int s = 0; s < plan.step_count(); ++s) {
-    plan.step(s, step);
-    for (const Transfer& t : step) per_pair[{t.from, t.to}] += t.bytes / kReference;
-  }
+  // Bytes per pair over every step, per byte of the collective (one concurrent set per iteration).
+  const std::vector<Transfer> shares = pair_shares(op, chosen->second, ranks_, graph_);
   Pattern p;
-  for (const auto& [pair, share] : per_pair) {
-    if (!platform_.has_route(pair.first, pair.second)) {
+  for (const Transfer& t : shares) {
+    if (!platform_.has_route(t.from, t.to)) {
       throw std::runtime_error("tensor parallelism across nodes: the platform has no route from GPU " +
-                               std::to_string(pair.first) + " to GPU " + std::to_string(pair.second));
+                               std::to_string(t.from) + " to GPU " + std::to_string(t.to));
     }
-    p.push_back({pair.first, pair.second, share});
+    p.push_back(t);
   }
   return patterns_.emplace(pkey, std::move(p)).first->second;
 }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "cost_json.hpp"
 #include "format.hpp"
 #include "stratum/calibration/cost_model_factory.hpp"
 #include "stratum/calibration/memory.hpp"
@@ -133,6 +134,7 @@ TrainingDynamicsRun run_training_dynamics(const scenarios::Scenario& s, const ca
   run.gpus_per_node = group(s).gpus_per_node;
   const calibration::TrainingLayout full = training_layout(t);
   run.tokens_per_step = static_cast<double>(full.tokens_per_step());
+  run.mfu = step.mfu;
 
   DynamicsInputs in;
   in.target_steps = t.steps;
@@ -273,20 +275,17 @@ std::string training_dynamics_metrics_json(const scenarios::Scenario& s, const T
   j["busy_gpu_s"] = run.busy_gpu_s;
   if (run.cost) {
     // Spend from the GPU-seconds the timeline paid for (spot nodes while not away), replacing
-    // the fault-free estimate of cost_json.cpp.
+    // the fault-free estimate of cost_json.cpp; same keys as that estimate.
     const calibration::CostEnergy& ce = *run.cost;
-    Json cost;
-    cost["cost_usd"] = ce.cost_usd;
-    cost["spend_on_demand_usd"] = ce.spend_on_demand_usd;
-    cost["spend_spot_usd"] = ce.spend_spot_usd;
-    cost["energy_j"] = ce.energy_j;
-    cost["busy_gpu_s"] = ce.busy_gpu_s;
-    cost["idle_gpu_s"] = ce.idle_gpu_s;
-    cost["on_demand_gpu_s"] = ce.on_demand_gpu_s;
-    cost["spot_gpu_s"] = ce.spot_gpu_s;
+    Json cost = cost_summary_json(s, ce, r.wall_s);
     cost["cost_per_step_usd"] = r.steps_completed > 0 ? ce.cost_usd / static_cast<double>(r.steps_completed) : 0.0;
     if (tokens > 0) cost["cost_per_million_tokens_usd"] = calibration::usd_per_million_tokens(ce.cost_usd, tokens);
     else cost["cost_per_million_tokens_usd"] = nullptr;
+    // The cost index over the wall clock: the step's MFU as efficiency, goodput as throughput.
+    const double per_hour = r.wall_s > 0 ? ce.cost_usd / r.wall_s * 3600.0 : 0.0;
+    const double goodput = r.wall_s > 0 ? tokens / r.wall_s : 0.0;
+    cost["cost_index"] = cost_index_json(
+        calibration::cost_index(run.mfu, goodput, per_hour, s.cluster.market->operational_complexity), "mfu");
     j["cost"] = cost;
   }
   j["fault_events_generated"] = run.fault_events;

@@ -66,24 +66,7 @@ class SetBuilder {
     if (ranks.size() < 2 || bytes_each <= 0 || count <= 0) return;
     const auto key = std::make_pair(std::make_pair(static_cast<int>(op), static_cast<int>(algorithm)), ranks);
     auto it = patterns_.find(key);
-    if (it == patterns_.end()) {
-      constexpr double kReference = 64.0 * (1 << 20);
-      CollectiveCall c;
-      c.op = op;
-      c.algorithm = algorithm;
-      c.bytes = kReference;
-      c.ranks = ranks;
-      const CollectivePlan plan(c, graph_);
-      std::map<std::pair<int, int>, double> per_pair;
-      std::vector<Transfer> step;
-      for (int s = 0; s < plan.step_count(); ++s) {
-        plan.step(s, step);
-        for (const Transfer& t : step) per_pair[{t.from, t.to}] += t.bytes / kReference;
-      }
-      std::vector<Transfer> pattern;
-      for (const auto& [pair, share] : per_pair) pattern.push_back({pair.first, pair.second, share});
-      it = patterns_.emplace(key, std::move(pattern)).first;
-    }
+    if (it == patterns_.end()) it = patterns_.emplace(key, pair_shares(op, algorithm, ranks, graph_)).first;
     for (const Transfer& t : it->second) pending_[{t.from, t.to}] += t.bytes * bytes_each * count;
   }
   void add_transfer(int from, int to, double bytes) {

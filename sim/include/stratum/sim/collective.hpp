@@ -140,4 +140,11 @@ int pipeline_chunks(double bytes);
 const char* op_name(scenarios::CollectiveOp op);
 const char* algorithm_name(scenarios::CollectiveAlgorithm algorithm);
 
+// Bytes each ordered GPU pair carries over all of a collective's steps, per byte of the collective,
+// ascending by pair. Linear in the size (chunking changes how the bytes are cut, not how many each
+// pair carries), so callers scale it to any size. Used where a collective's traffic goes through
+// the fabric as one concurrent set (flow tensor parallelism, flow training steps).
+std::vector<Transfer> pair_shares(scenarios::CollectiveOp op, scenarios::CollectiveAlgorithm algorithm,
+                                  const std::vector<int>& ranks, const topology::ClusterGraph& graph);
+
 }  // namespace stratum::sim

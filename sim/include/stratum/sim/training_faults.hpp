@@ -43,6 +43,7 @@ struct TrainingDynamicsRun {
   double held_gpu_s = 0;        // GPUs paid for: nodes not away on a spot interruption
   double busy_gpu_s = 0;        // computing, checkpointing or restoring
   double tokens_per_step = 0;
+  double mfu = 0;               // of the full-layout step (the cost index's efficiency)
   std::optional<calibration::CostEnergy> cost;  // with cluster.market
   std::vector<policies::FaultEvent> faults;     // every generated event (timeseries: capacity)
   int nodes = 0;
