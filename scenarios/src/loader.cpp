@@ -11,6 +11,7 @@
 #include "overrides.hpp"
 #include "scenario_profiles.hpp"
 #include "autoscaler_loader.hpp"
+#include "serving_faults_loader.hpp"
 #include "prefix_caching_loader.hpp"
 #include "replica_loader.hpp"
 #include "serving_extras.hpp"
@@ -663,6 +664,8 @@ class Builder {
     detail::load_activations(s, out_.cluster, c_, spec);
     // Autoscaling and the replica lifecycle (issue 8): autoscaler_loader.cpp.
     detail::load_autoscaler(s, out_, c_, spec);
+    // Replicas lost to spot interruptions and failures (issue 8): serving_faults_loader.cpp.
+    detail::check_serving_faults(out_, c_, spec);
     out_.serving = std::move(spec);
   }
 

@@ -23,7 +23,8 @@ ReplicaFleet::ReplicaFleet(ServingShared& shared, std::vector<std::unique_ptr<Se
       generation_(instances.size(), 0),
       ready_since_s_(instances.size(), 0.0),
       held_since_s_(instances.size(), -1.0),
-      held_total_s_(instances.size(), 0.0) {}
+      held_total_s_(instances.size(), 0.0),
+      down_(instances.size(), 0) {}
 
 int ReplicaFleet::count(State s) const { return static_cast<int>(std::count(state_.begin(), state_.end(), s)); }
 
@@ -82,7 +83,7 @@ void ReplicaFleet::scale_to(int desired) {
   int change = desired - current();
   // Up: stopped instances in placement order (a draining one finishes first; it is not reused).
   for (size_t i = 0; change > 0 && i < state_.size(); ++i) {
-    if (state_[i] != State::kStopped) continue;
+    if (state_[i] != State::kStopped || down_[i] > 0) continue;  // issue 8: its nodes are lost
     begin_start(static_cast<int>(i));
     --change;
   }
@@ -121,7 +122,83 @@ void ReplicaFleet::instance_idle(int index) {
   set_state(index, State::kStopped, sg4::Engine::get_clock());
 }
 
-void ReplicaFleet::hold(uint64_t id, double now) { pending_.push_back({id, now + life_.retry_timeout_s}); }
+void ReplicaFleet::hold(uint64_t id, double now) { pending_.push_back({id, now + life_.retry_timeout_s, {}}); }
+
+void ReplicaFleet::deliver_to(int index, uint64_t id) {
+  ServingInstance& target = *instances_[static_cast<size_t>(index)];
+  target.deliver(id);
+  // Issue 8: a retried request reaches an instance whose actor had finished (no work, no inputs).
+  if (target.exited()) {
+    target.restarted();
+    ServingInstance* instance = &target;
+    sg4::Actor::create("instance-" + std::to_string(index) + "-again", host_, [instance] { instance->run(); });
+  }
+  target.wake();
+}
+
+void ReplicaFleet::enable_faults(bool restart) {
+  faults_ = true;
+  restart_ = restart;
+  router_mutex_ = sg4::Mutex::create();
+  router_cv_ = sg4::ConditionVariable::create();
+}
+
+void ReplicaFleet::wait_router(double t) {
+  if (!faults_) {
+    sg4::this_actor::sleep_until(t);
+    return;
+  }
+  std::unique_lock lock(*router_mutex_);
+  if (t == std::numeric_limits<double>::infinity()) {
+    router_cv_->wait(lock);
+  } else {
+    router_cv_->wait_until(lock, t);
+  }
+}
+
+void ReplicaFleet::fault_notice(int index) {
+  const auto i = static_cast<size_t>(index);
+  ++down_[i];
+  const double now = sg4::Engine::get_clock();
+  if (state_[i] == State::kStarting) {  // its start is void: the node goes away
+    ++generation_[i];
+    set_state(index, State::kStopped, now);
+  } else if (state_[i] == State::kReady) {
+    set_state(index, State::kDraining, now);
+    instance_idle(index);
+  }
+}
+
+std::vector<uint64_t> ReplicaFleet::fault_lose(int index, bool noticed) {
+  const auto i = static_cast<size_t>(index);
+  if (!noticed) ++down_[i];
+  const double now = sg4::Engine::get_clock();
+  std::vector<uint64_t> lost = instances_[i]->lose(now);
+  if (state_[i] == State::kStarting) ++generation_[i];
+  if (state_[i] != State::kStopped) set_state(index, State::kStopped, now);
+  return lost;
+}
+
+void ReplicaFleet::fault_requeue(const std::vector<uint64_t>& ids, const std::string& cause) {
+  if (ids.empty()) return;
+  const double now = sg4::Engine::get_clock();
+  // Deadlines stay in order: every one held earlier ends no later than now + retry_timeout.
+  for (uint64_t id : ids) pending_.push_back({id, now + life_.retry_timeout_s, cause});
+  dispatch();
+  if (pending_.empty()) return;
+  if (routing_) {
+    router_cv_->notify_all();  // its next deadline may now be earlier
+  } else {
+    shared_.arrivals_done = false;
+    sg4::Actor::create("router-again", host_, [this] { route_arrivals(); });
+  }
+}
+
+void ReplicaFleet::fault_back(int index) {
+  const auto i = static_cast<size_t>(index);
+  if (--down_[i] > 0 || state_[i] != State::kStopped || !restart_) return;
+  begin_start(index);
+}
 
 // The router's pick over the ready instances, for each held request in arrival order.
 void ReplicaFleet::dispatch() {
@@ -142,18 +219,18 @@ void ReplicaFleet::dispatch() {
     }
     policies::RequestView seen{request.id, request.input_tokens, {}};
     if (prefixes_ != nullptr) seen.prefix_hashes = prefixes_->of(request.id);
-    ServingInstance& target = *instances_[static_cast<size_t>(pool[router_.pick(view, seen)])];
-    target.deliver(request.id);
-    target.wake();
+    deliver_to(pool[router_.pick(view, seen)], request.id);
   }
 }
 
 void ReplicaFleet::expire(double now) {
   while (!pending_.empty() && pending_.front().deadline_s <= now) {
     RequestRecord& r = shared_.requests[pending_.front().id];
+    const std::string cause = std::move(pending_.front().cause);
     pending_.pop_front();
     r.status = RequestStatus::kRejected;
-    r.reason = "no ready instance within serving.retry_timeout";
+    r.reason = cause.empty() ? "no ready instance within serving.retry_timeout"
+                             : cause + "; no ready instance within serving.retry_timeout";
     r.finish_s = now;
     ++shared_.settled;
   }
@@ -162,18 +239,20 @@ void ReplicaFleet::expire(double now) {
 void ReplicaFleet::route_arrivals() {
   const double inf = std::numeric_limits<double>::infinity();
   std::vector<RequestRecord>& requests = shared_.requests;
-  size_t next = 0;
+  size_t& next = next_;  // kept across a restart (issue 8)
+  routing_ = true;
   while (next < requests.size() || !pending_.empty()) {
     const double arrival = next < requests.size() ? requests[next].arrival_s : inf;
     const double deadline = pending_.empty() ? inf : pending_.front().deadline_s;
     const double t = std::min(arrival, deadline);
     shared_.next_arrival_s = t;
-    if (t > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(t);
+    if (t > sg4::Engine::get_clock()) wait_router(t);
     const double now = sg4::Engine::get_clock();
     while (next < requests.size() && requests[next].arrival_s <= now) hold(requests[next++].id, now);
     dispatch();
     expire(now);
   }
+  routing_ = false;
   shared_.arrivals_done = true;
   shared_.next_arrival_s = inf;
   for (auto& instance : instances_) instance->wake();

@@ -42,6 +42,19 @@ class ReplicaFleet {
   // An instance ran out of work (ServingShared::on_instance_idle): a draining one stops.
   void instance_idle(int index);
 
+  // Issue 8, faults (serving_faults.hpp). enable_faults before the run: the router then waits on a
+  // condition so that retried requests reach it at once, and restarts after it has finished.
+  // `restart`: an instance is started again when its nodes return (a fixed fleet); otherwise the
+  // autoscaler decides. fault_notice: a spot notice, the instance drains (and is down). fault_lose: its nodes
+  // are lost (down until fault_back; overlapping faults count), its requests returned.
+  // fault_requeue: they go back to the router (`cause` names the fault in a rejection).
+  void enable_faults(bool restart);
+  void fault_notice(int index);
+  std::vector<uint64_t> fault_lose(int index, bool noticed);
+  void fault_requeue(const std::vector<uint64_t>& ids, const std::string& cause);
+  void fault_back(int index);
+  bool down(int index) const { return down_[static_cast<size_t>(index)] > 0; }
+
   int ready() const { return count(State::kReady); }
   int starting() const { return count(State::kStarting); }
   int draining() const { return count(State::kDraining); }
@@ -65,7 +78,10 @@ class ReplicaFleet {
   struct Pending {
     uint64_t id;
     double deadline_s;
+    std::string cause;  // issue 8: the fault that sent it back; empty for a first arrival
   };
+  void wait_router(double t);
+  void deliver_to(int index, uint64_t id);
   int count(State s) const;
   void set_state(int index, State s, double now);
   void begin_start(int index);
@@ -91,6 +107,15 @@ class ReplicaFleet {
   std::vector<policies::InstanceLoad> loads_;
   int64_t starts_ = 0;
   std::vector<Event> events_;
+  // Issue 8, faults: per instance, faults holding its nodes down; the router's progress, whether
+  // its actor runs, and the condition it waits on.
+  bool faults_ = false;
+  bool restart_ = false;
+  std::vector<int> down_;
+  size_t next_ = 0;
+  bool routing_ = false;
+  simgrid::s4u::MutexPtr router_mutex_;
+  simgrid::s4u::ConditionVariablePtr router_cv_;
 };
 
 }  // namespace stratum::sim

@@ -98,6 +98,9 @@ std::string requests_csv(const ServingRunResult& run, const scenarios::ServingSp
   // Prefill-decode disaggregation only, so that co-located results keep their bytes.
   const bool disaggregated = serving.disaggregated();
   if (disaggregated) out += ",prefill_instance,kv_transfer_s,kv_transfer_bytes,decode_queue_s";
+  // Issue 8: with cluster.spot / cluster.failures, how often its replica was lost under it.
+  const bool faults = run.faults.has_value();
+  if (faults) out += ",retries";
   out += "\n";
   out.reserve(out.size() + run.requests.size() * 120);
   std::string reason;
@@ -135,6 +138,7 @@ std::string requests_csv(const ServingRunResult& run, const scenarios::ServingSp
       (moved ? row.integer(std::llround(r.kv_transfer_bytes)) : row.blank());
       time(done && moved && r.decode_scheduled_s >= 0 ? r.decode_scheduled_s - r.kv_arrival_s : -1);
     }
+    if (faults) row.integer(r.retries);
   }
   return out;
 }
@@ -373,6 +377,12 @@ void write_serving_results(const std::string& dir, const scenarios::Scenario& sc
   const scenarios::SloSpec& slo = scenario.serving->slo;
   Json extras = serving_extras_json(*scenario.serving, run);
   if (scenario.cluster.market) extras["cost"] = serving_cost_json(scenario, run, metrics);  // cost_json.hpp (issue 8)
+  if (run.faults) {  // issue 8: serving under cluster.spot / cluster.failures (serving_faults.hpp)
+    extras["faults"] = {{"interruptions", run.faults->interruptions},
+                        {"failures", run.faults->failures},
+                        {"requests_retried", run.faults->requests_retried},
+                        {"requests_failed_by_fault", run.faults->requests_failed_by_fault}};
+  }
   write_file(staging / "metrics.json", metrics_json(metrics, slo, extras));
   write_file(staging / "requests.csv", requests_csv(run, *scenario.serving));
   write_file(staging / "timeseries.csv", timeseries_csv(run));

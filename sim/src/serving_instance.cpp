@@ -49,6 +49,10 @@ ServingInstance::ServingInstance(int index, const InstancePlacement& placement, 
       mutex_(sg4::Mutex::create()),
       wakeup_(sg4::ConditionVariable::create()) {
   const int stages = stage_count(gpus, layout.tensor_parallel);
+  make_batcher_ = [&serving, blocks = kv_blocks / stages, seed = shared.seed, index] {
+    return policies::make_batcher(serving.scheduler, blocks, serving.model.max_context,
+                                  speculation_config(serving, seed, index));
+  };
   // Issue 6: the draft model of speculative decoding (the loader allows it without pipeline
   // only), and each class's scheduling priority.
   draft_ = make_speculative_draft(*costs_, serving, with_group(layout, tp_collectives_.get()));
@@ -112,6 +116,7 @@ void ServingInstance::set_kv_offload(policies::KvOffloadConfig config) {
   // Pipeline: every virtual engine keeps its own cache; the tiers' capacity is split between them.
   const auto engines = static_cast<int64_t>(1 + siblings_.size());
   for (policies::KvTierParams& t : config.tiers) t.capacity_blocks /= engines;
+  kv_offload_ = config;
   batcher_->set_kv_offload(config);
   for (auto& s : siblings_) s->batcher_->set_kv_offload(config);
 }
@@ -140,6 +145,37 @@ InstanceSummary ServingInstance::summary() const {
     total.preemptions += s->summary_.preemptions;
   }
   return total;
+}
+
+std::vector<uint64_t> ServingInstance::lose(double now) {
+  std::vector<uint64_t> lost;
+  for (uint64_t id : assigned_) {
+    RequestRecord& r = shared_.requests[id];
+    if (r.status != RequestStatus::kPending) continue;
+    // Its KV cache is gone: it is prefilled again wherever it goes next (first_scheduled_s and
+    // first_token_s then record the attempt that completes it).
+    r.first_scheduled_s = -1;
+    r.first_token_s = -1;
+    r.cached_tokens = 0;
+    r.instance = -1;
+    ++r.retries;
+    lost.push_back(id);
+  }
+  assigned_.clear();
+  inbox_.clear();
+  outstanding_ = 0;
+  // An iteration in flight keeps its batch (a reference into the batcher) until its sleep ends.
+  if (in_iteration_) {
+    busy_done_ += (now - iteration_start_) * busy_share_;
+    summary_.busy_s += (now - iteration_start_) * busy_share_;
+    iteration_start_ = now;
+    busy_share_ = 0;  // what is left of the void iteration is not work
+    void_batcher_ = std::move(batcher_);
+  }
+  batcher_ = make_batcher_();
+  if (kv_offload_) batcher_->set_kv_offload(*kv_offload_);
+  ++losses_;
+  return lost;
 }
 
 void ServingInstance::deliver(uint64_t request_id) {
@@ -336,12 +372,18 @@ void ServingInstance::run_busy_period(const policies::Batch& first) {
   if (t > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(t);
   in_iteration_ = true;
   iteration_start_ = t;
+  const int64_t losses = losses_;
   if (flow_tp_ != nullptr) {
     seconds = flow_tp_->run(last_cost_, *tp_collectives_);
   } else {
     sg4::this_actor::sleep_for(seconds);
   }
   in_iteration_ = false;
+  if (losses != losses_) {  // issue 8: the instance was lost during this iteration: it is void
+    void_batcher_.reset();
+    busy_share_ = 1;
+    return;
+  }
   finish_iteration(*batch, seconds, sg4::Engine::get_clock());
 }
 
@@ -357,11 +399,15 @@ void ServingInstance::run() {
     }
     const bool has_work = batcher_->has_work();
     if (shared_.on_instance_idle && inbox_.empty() && !has_work) shared_.on_instance_idle(index_);  // issue 8
-    if (shared_.inputs_done() && inbox_.empty() && !has_work) break;
+    if (shared_.inputs_done() && inbox_.empty() && !has_work) {
+      exited_ = true;
+      break;
+    }
     const double wakeup = batcher_->next_wakeup_s();
     const bool timed_wait = has_work && wakeup > now;
     if (shared_.inputs_done() && inbox_.empty() && !timed_wait) {
       reject_stalled(now);
+      exited_ = true;
       break;
     }
     if (timed_wait) {

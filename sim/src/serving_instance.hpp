@@ -5,6 +5,8 @@
 #include <simgrid/s4u.hpp>
 
 #include <deque>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <vector>
 
@@ -63,6 +65,13 @@ class ServingInstance {
   // max_batched_tokens prompt tokens on an empty cache, priced by its iteration model.
   policies::PrefillCapacity prefill_capacity() const;
   InstanceSummary summary() const;
+  // Issue 8: the instance's GPUs are lost (spot interruption, failure; serving_faults.hpp). Its
+  // waiting and running requests lose their KV cache and are returned (ids, in routing order) for
+  // the router to retry; an iteration in flight is void. Instances without pipeline only.
+  std::vector<uint64_t> lose(double now);
+  // The actor's body has returned (no work and no more inputs); a delivery then needs a new actor.
+  bool exited() const { return exited_; }
+  void restarted() { exited_ = false; }
   // Prefix caching: KV offload tiers below it (serving.kv_tiers), and its counters.
   void set_kv_offload(policies::KvOffloadConfig config);
   policies::PrefixCacheStats prefix_cache_stats() const;
@@ -111,6 +120,13 @@ class ServingInstance {
   double busy_share_ = 1;  // this iteration's busy seconds per second (pipeline: stage compute / stages / span)
   std::unique_ptr<FlowTensorParallel> flow_tp_;  // null: collectives priced analytically
   calibration::IterationCost last_cost_;         // of the iteration begun last (flow: its collectives)
+  // Issue 8: a fresh batcher after a loss (the constructor's arguments), the offload tiers it gets,
+  // the batcher of a void iteration still in flight, and a count of losses (a stale iteration's mark).
+  std::function<std::unique_ptr<policies::Batcher>()> make_batcher_;
+  std::optional<policies::KvOffloadConfig> kv_offload_;
+  std::unique_ptr<policies::Batcher> void_batcher_;
+  int64_t losses_ = 0;
+  bool exited_ = false;
 };
 
 }  // namespace stratum::sim

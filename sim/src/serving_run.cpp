@@ -16,6 +16,7 @@
 #include "admission_gate.hpp"
 #include "autoscaler_actor.hpp"
 #include "replica_fleet.hpp"
+#include "serving_faults.hpp"
 #include "serving_instance.hpp"
 #include "serving_shared.hpp"
 #include "stratum/calibration/draft_memory.hpp"
@@ -24,6 +25,7 @@
 #include "stratum/calibration/cost_energy.hpp"
 #include "stratum/sim/platform.hpp"
 #include "stratum/sim/storage.hpp"
+#include "stratum/topology/blast_radius.hpp"
 #include "stratum/topology/cluster_builder.hpp"
 
 namespace sg4 = simgrid::s4u;
@@ -260,8 +262,27 @@ ServingRunResult run_serving(const scenarios::Scenario& scenario, std::vector<Re
   // an autoscaler actor decides how many (replica_fleet.hpp, autoscaler_actor.hpp).
   std::unique_ptr<StorageSystem> storage;
   std::unique_ptr<ReplicaFleet> fleet;
+  std::unique_ptr<ServingFaults> faults;
   FleetView view;
-  if (serving.autoscaler.kind != scenarios::AutoscalerKind::kNone) {
+  // Issue 8: replicas lost to cluster.spot / cluster.failures go through the fleet too, with or
+  // without an autoscaler (serving_faults.hpp).
+  const bool autoscaled = serving.autoscaler.kind != scenarios::AutoscalerKind::kNone;
+  const bool faulty = serving_has_faults(scenario) || options.faults != nullptr;
+  if (faulty) {
+    // Assumption (not modelled yet): a lost pipeline stage, KV transfers in flight between
+    // disaggregated pools, requests deferred by admission control and flow collectives in flight.
+    bool unsupported = disagg != nullptr || gate != nullptr;
+    for (const InstancePlacement& place : placements) {
+      unsupported = unsupported || serving.replicas[static_cast<size_t>(place.replica_group)].pipeline_parallel > 1 ||
+                    !flow_ranks(place).empty();
+    }
+    if (unsupported) {
+      throw std::runtime_error(
+          "cluster.spot / cluster.failures with serving need co-located replicas without pipeline parallelism, "
+          "serving.admission or cross-node flow collectives");
+    }
+  }
+  if (autoscaled || faulty) {
     std::vector<int> nodes;
     std::vector<sg4::Host*> node_hosts(graph.node_count(), router_host);
     for (size_t i = 0; i < placements.size(); ++i) {
@@ -276,15 +297,28 @@ ServingRunResult run_serving(const scenarios::Scenario& scenario, std::vector<Re
     }
     fleet = std::make_unique<ReplicaFleet>(shared, instances, *router, prefixes, serving, storage.get(), nodes,
                                            router_host);
-    fleet->start_ready(serving.autoscaler.initial_replicas);
+    // A fixed fleet (faults without an autoscaler): every instance ready at time 0.
+    fleet->start_ready(autoscaled ? serving.autoscaler.initial_replicas : static_cast<int>(instances.size()));
     shared.on_instance_idle = [f = fleet.get()](int index) { f->instance_idle(index); };
     view.fleet = fleet.get();
     view.cluster = &scenario.cluster;
     ReplicaFleet* f = fleet.get();
+    if (faulty) {
+      fleet->enable_faults(!autoscaled);
+      std::vector<std::vector<int>> behind;
+      if (scenario.cluster.failures && scenario.cluster.fabric.kind != scenarios::FabricKind::kNone) {
+        behind = topology::nodes_behind_leaves(graph);
+      }
+      faults = std::make_unique<ServingFaults>(scenario, placements, *fleet, shared, std::move(behind), options.faults);
+      ServingFaults* fs = faults.get();
+      sg4::Actor::create("faults", router_host, [fs] { fs->run(); })->daemonize();
+    }
     sg4::Actor::create("router", router_host, [f] { f->route_arrivals(); });
-    sg4::Actor::create("autoscaler", router_host, [&shared, f, &instances, &serving] {
-      run_autoscaler(shared, *f, instances, serving.autoscaler);
-    });
+    if (autoscaled) {
+      sg4::Actor::create("autoscaler", router_host, [&shared, f, &instances, &serving] {
+        run_autoscaler(shared, *f, instances, serving.autoscaler);
+      });
+    }
   } else {
     sg4::Actor::create("router", router_host, [&shared, &instances, &router, prefixes, disagg_ptr, gate_ptr] {
       route_arrivals(shared, instances, *router, prefixes, disagg_ptr, gate_ptr);
@@ -312,6 +346,7 @@ ServingRunResult run_serving(const scenarios::Scenario& scenario, std::vector<Re
   result.gpu_seconds_by_provenance = shared.gpu_seconds_by_provenance;
   result.speculative = shared.speculative;
   if (gate != nullptr) result.admission = gate->totals();
+  if (faults != nullptr) result.faults = faults->totals(result.requests);
   return result;
 }
 

@@ -33,9 +33,12 @@ struct ServingShared {
   double next_sample_s = 0;
   // Issue 8: the autoscaler's next decision (infinity without one).
   double next_control_s = std::numeric_limits<double>::infinity();
+  // Issue 8: the next fault action (spot notice, loss, detection, return; serving_faults.hpp).
+  double next_fault_s = std::numeric_limits<double>::infinity();
   double next_event_s() const {
-    const double e = next_arrival_s < next_sample_s ? next_arrival_s : next_sample_s;
-    return e < next_control_s ? e : next_control_s;
+    double e = next_arrival_s < next_sample_s ? next_arrival_s : next_sample_s;
+    e = e < next_control_s ? e : next_control_s;
+    return e < next_fault_s ? e : next_fault_s;
   }
   // Disaggregation: requests admitted to the prefill pool and neither delivered to a decode
   // instance nor settled; 0 when co-located. Until it is 0, more work may reach any instance.

@@ -20,6 +20,9 @@ struct RequestRecord {
   double first_token_s = -1;
   double finish_s = -1;
   int preemptions = 0;
+  // Issue 8: times its replica was lost to a spot interruption or failure and it went back to
+  // the router (its KV cache lost, prefilled again); 0 without cluster.spot / cluster.failures.
+  int retries = 0;
   uint8_t priority_class = 0;     // index into serving.workload.classes (0 without classes)
   bool deferred = false;          // admission control held it at the router for a while
   // Prompt tokens prefix caching found at its first admission (HBM or offload tiers), whose

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "stratum/calibration/cost_model.hpp"
+#include "stratum/policies/fault_events.hpp"
 #include "stratum/policies/prefix_cache.hpp"
 #include "stratum/scenarios/scenario.hpp"
 #include "stratum/sim/request_prefixes.hpp"
@@ -90,6 +91,13 @@ struct ServingRunResult {
   SpeculativeTotals speculative;
   AdmissionTotals admission;
   bool autoscaled = false;  // serving.autoscaler set: timeseries.csv gains the fleet's columns
+  // Issue 8, with cluster.spot or cluster.failures (sim/src/serving_faults.hpp): the faults that
+  // took down at least one serving instance, the requests that went back to the router at least
+  // once, and those then rejected (no ready instance within serving.retry_timeout). Unset without.
+  struct FaultTotals {
+    int64_t interruptions = 0, failures = 0, requests_retried = 0, requests_failed_by_fault = 0;
+  };
+  std::optional<FaultTotals> faults;
 };
 
 // Progress callback: fraction of requests finished or rejected, and the simulated clock.
@@ -101,6 +109,9 @@ struct ServingRunOptions {
   // The requests' prefix block hashes (build_workload fills them) for serving.router
   // prefix_aware; null or empty: that router routes as least outstanding. Must outlive the run.
   const RequestPrefixes* prefixes = nullptr;
+  // Issue 8, for tests: these fault events (sorted by time_s) instead of the ones generated from
+  // cluster.spot / cluster.failures, which must then be set. Null: generated. Must outlive the run.
+  const std::vector<policies::FaultEvent>* faults = nullptr;
 };
 
 ServingRunResult run_serving(const scenarios::Scenario& scenario, std::vector<RequestRecord> requests,
