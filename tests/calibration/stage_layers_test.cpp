@@ -144,23 +144,6 @@ TEST(StageLayers, BadSplitsAreRejectedWithWhy) {
   EXPECT_EQ(chunk_layers(counted, 42), (std::vector<int64_t>{10, 11, 11, 10}));
 }
 
-// Charges one second per GEMM FLOP and nothing else (as training_step_test.cpp's counter), so that a
-// stage's busy time is the GEMM FLOPs of the layers it holds.
-class GemmFlopCounter final : public CostModel {
- public:
-  Estimate gemm(int64_t m, int64_t n, int64_t k, Precision, Precision) const override {
-    return {2.0 * double(m) * double(n) * double(k), Provenance::kMeasured};
-  }
-  Estimate attention_prefill(std::span<const PrefillChunk>, const AttentionShape&, Precision) const override {
-    return {};
-  }
-  Estimate attention_decode(std::span<const int64_t>, const AttentionShape&, Precision) const override { return {}; }
-  Estimate elementwise(double) const override { return {}; }
-  Estimate norm(int64_t, int64_t, Precision) const override { return {}; }
-  Estimate collective(CollectiveKind, double, int, double, double) const override { return {}; }
-  Estimate copy(CopyKind, double) const override { return {}; }
-};
-
 TEST(StageLayers, PipelineStagesCostTheirOwnLayers) {
   // 6 layers, pp 2, embedding and loss counted: 3 decoder layers per stage; the first stage adds
   // the embedding (no GEMM), the last the output layer.
@@ -170,7 +153,7 @@ TEST(StageLayers, PipelineStagesCostTheirOwnLayers) {
   l.seq_len = 256;
   l.global_batch = 4;
   l.account_for_embedding = l.account_for_loss = true;
-  const GemmFlopCounter counter;
+  const testing::GemmFlopCounter counter;
   TrainingLinks links;
   links.pp = {1e12, 0, nullptr};  // priced at zero by the counter, but a p2p link must exist
   const TrainingStep s = estimate_training_step(counter, m, testing::a100(), l, links);

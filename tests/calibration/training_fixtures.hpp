@@ -2,12 +2,33 @@
 // Models and links for the training tests: the GPT models of Megatron-LM's SC'21 Table 1 and the
 // Selene cluster they ran on.
 #include <cstdint>
+#include <span>
 
 #include "fixtures.hpp"
+#include "stratum/calibration/cost_model.hpp"
 #include "stratum/calibration/training_layout.hpp"
 #include "stratum/calibration/training_step.hpp"
 
 namespace stratum::calibration::testing {
+
+// Charges one second per GEMM FLOP and nothing else, so that a step (or a stage's busy time) is an
+// exact FLOP count of the GEMMs the composition asked for.
+class GemmFlopCounter final : public CostModel {
+ public:
+  Estimate gemm(int64_t m, int64_t n, int64_t k, scenarios::Precision, scenarios::Precision) const override {
+    return {2.0 * double(m) * double(n) * double(k), Provenance::kMeasured};
+  }
+  Estimate attention_prefill(std::span<const PrefillChunk>, const AttentionShape&, scenarios::Precision) const override {
+    return {};
+  }
+  Estimate attention_decode(std::span<const int64_t>, const AttentionShape&, scenarios::Precision) const override {
+    return {};
+  }
+  Estimate elementwise(double) const override { return {}; }
+  Estimate norm(int64_t, int64_t, scenarios::Precision) const override { return {}; }
+  Estimate collective(CollectiveKind, double, int, double, double) const override { return {}; }
+  Estimate copy(CopyKind, double) const override { return {}; }
+};
 
 // A GPT model as Narayanan et al. SC'21 count it: multi-head attention, a 4h GeLU MLP, input and
 // output embeddings tied, vocabulary 51,200.

@@ -13,23 +13,6 @@ namespace {
 
 using scenarios::Precision;
 
-// Charges one second per GEMM FLOP and nothing else, so that a step is an exact FLOP count of
-// the GEMMs the composition asked for.
-class GemmFlopCounter final : public CostModel {
- public:
-  Estimate gemm(int64_t m, int64_t n, int64_t k, Precision, Precision) const override {
-    return {2.0 * double(m) * double(n) * double(k), Provenance::kMeasured};
-  }
-  Estimate attention_prefill(std::span<const PrefillChunk>, const AttentionShape&, Precision) const override {
-    return {};
-  }
-  Estimate attention_decode(std::span<const int64_t>, const AttentionShape&, Precision) const override { return {}; }
-  Estimate elementwise(double) const override { return {}; }
-  Estimate norm(int64_t, int64_t, Precision) const override { return {}; }
-  Estimate collective(CollectiveKind, double, int, double, double) const override { return {}; }
-  Estimate copy(CopyKind, double) const override { return {}; }
-};
-
 TEST(TrainingStep, GemmWorkIsThreeForwardsPlusRecomputation) {
   // One GPU, one micro-batch: the step's seconds are the GEMM FLOPs, which must be the model's
   // matmul FLOPs (eq. (3) without the attention terms, which this counter does not charge).
@@ -40,7 +23,7 @@ TEST(TrainingStep, GemmWorkIsThreeForwardsPlusRecomputation) {
   l.micro_batch = 2;
   const ForwardFlopsPerToken f = forward_flops_per_token(m, l.seq_len);
   const double tokens = 512;
-  const GemmFlopCounter counter;
+  const testing::GemmFlopCounter counter;
   const TrainingStep none = estimate_training_step(counter, m, testing::a100(), l, {});
   EXPECT_DOUBLE_EQ(none.step_time_s, 3.0 * (f.layer_matmul + f.head) * tokens);
   l.recompute = Recompute::kFull;
