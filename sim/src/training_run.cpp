@@ -11,6 +11,7 @@
 
 #include "cost_json.hpp"
 #include "format.hpp"
+#include "training_layout_json.hpp"
 #include "stratum/calibration/cost_model_factory.hpp"
 #include "stratum/calibration/stage_layers.hpp"
 #include "stratum/calibration/training_memory.hpp"
@@ -230,20 +231,7 @@ std::string training_metrics_json(const scenarios::Scenario& s, const TrainingRu
   j["gpu"] = node_group(s).gpu.id;
   j["gpus"] = run.gpus;
   j["precision"] = scenarios::to_string(t.precision);
-  j["layout"] = {{"dp", l.dp},
-                 {"tp", l.tp},
-                 {"pp", l.pp},
-                 {"cp", l.cp},
-                 {"ep", l.ep},
-                 {"virtual_stages", l.virtual_stages},
-                 {"sequence_parallel", l.sequence_parallel},
-                 {"zero_stage", l.zero_stage},
-                 {"recompute", calibration::to_string(l.recompute)},
-                 {"schedule", calibration::to_string(l.schedule)},
-                 {"micro_batch", l.micro_batch},
-                 {"global_batch", l.global_batch},
-                 {"seq_len", l.seq_len},
-                 {"micro_batches_per_step", l.micro_batches()}};
+  j["layout"] = training_layout_json(l, /*with_batch=*/true);
   if (calibration::uneven_stage_layers(l)) {
     // Only for an uneven split, so that even layouts keep their metrics.json bytes.
     Json stages = Json::array();

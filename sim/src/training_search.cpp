@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "format.hpp"
+#include "training_layout_json.hpp"
 #include "stratum/calibration/cost_energy.hpp"
 #include "stratum/calibration/cost_model_factory.hpp"
 #include "stratum/calibration/layout_search.hpp"
@@ -40,21 +41,6 @@ std::string fixed(double v, int decimals) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
   return buf;
-}
-
-Json layout_json(const TrainingLayout& l) {
-  return Json{{"dp", l.dp},
-              {"tp", l.tp},
-              {"pp", l.pp},
-              {"cp", l.cp},
-              {"ep", l.ep},
-              {"virtual_stages", l.virtual_stages},
-              {"sequence_parallel", l.sequence_parallel},
-              {"zero_stage", l.zero_stage},
-              {"recompute", calibration::to_string(l.recompute)},
-              {"schedule", calibration::to_string(l.schedule)},
-              {"micro_batch", l.micro_batch},
-              {"micro_batches_per_step", l.micro_batches()}};
 }
 
 }  // namespace
@@ -246,7 +232,7 @@ void write_search_results(const std::string& dir, const scenarios::Scenario& sce
   Json best = Json::array();
   for (const SearchRow& r : result.rows) {
     if (!r.fits || static_cast<int>(best.size()) >= top) break;
-    best.push_back({{"layout", layout_json(r.layout)},
+    best.push_back({{"layout", training_layout_json(r.layout, /*with_batch=*/false)},
                     {"step_time_s", r.step_time_s},
                     {"tokens_per_s", r.tokens_per_s},
                     {"mfu", r.mfu},
