@@ -42,4 +42,16 @@ Megatron2021GradientBytes megatron2021_gradient_bytes(scenarios::Precision p, in
   return b;
 }
 
+// PyTorch 1.8 torch/csrc/distributed/c10d/reducer.cpp (gradient_as_bucket_view false, the
+// default): copy_grad_to_bucket divides while copying each gradient into its bucket
+// (at::mul_out: read 2, write 2 bytes in FP16), and finalize_bucket_dense copies the reduced bucket
+// back into the gradient (read 2, write 2). Accumulation over the no_sync() micro-batches and the
+// optimizer are those of the FP16 path above (autograd accumulates param.grad in FP16;
+// Float16OptimizerWithFloat16Params reads param.grad).
+Megatron2021GradientBytes megatron2021_torch_ddp_bytes(int64_t micro_batches) {
+  Megatron2021GradientBytes b = megatron2021_gradient_bytes(scenarios::Precision::kFp16, micro_batches);
+  b.around_reduce = 4.0 + 4.0;
+  return b;
+}
+
 }  // namespace stratum::calibration

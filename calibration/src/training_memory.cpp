@@ -187,6 +187,7 @@ TrainingMemory training_memory(const scenarios::ModelSpec& m, const scenarios::G
   TrainingMemory best;
   best.capacity = gpu.memory_bytes * options.usable_fraction;
   best.stage_total.assign(static_cast<size_t>(p), 0.0);
+  best.stage_parameters.assign(static_cast<size_t>(p), 0.0);
   for (int i = 0; i < p; ++i) {
     const auto si = static_cast<size_t>(i);
     // Stage 0 holds the input embedding (vocabulary-parallel over tp); the last stage the final
@@ -223,8 +224,10 @@ TrainingMemory training_memory(const scenarios::ModelSpec& m, const scenarios::G
     }
     r.temporary = working + gathered;
     best.stage_total[si] = r.total();
+    best.stage_parameters[si] = r.parameters;
     if (i == 0 || r.total() > best.total()) {
       r.stage_total = std::move(best.stage_total);
+      r.stage_parameters = std::move(best.stage_parameters);
       best = std::move(r);
     }
   }

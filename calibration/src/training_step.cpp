@@ -72,6 +72,19 @@ double exposed_after(std::vector<Bucketed> buckets, double stage_end) {
 
 }  // namespace
 
+GradientBuckets gradient_buckets(const TrainingStepOptions& options, const TrainingLayout& l) {
+  GradientBuckets b;
+  if (options.software.gradients == scenarios::TrainingGradients::kMegatron2021TorchDdp) {
+    b.bytes_per_param = 2.0;
+    b.params = kTorchDdpBucketBytes / b.bytes_per_param;
+    return b;
+  }
+  b.params = options.bucket_params > 0 ? options.bucket_params : std::max(40e6, 1e6 * d(int64_t{l.dp} * l.cp));
+  b.bytes_per_param = 2.0;
+  b.kind = l.zero_stage == 0 ? CollectiveKind::kAllReduce : CollectiveKind::kReduceScatter;
+  return b;
+}
+
 TrainingStep estimate_training_step(const CostModel& costs, const scenarios::ModelSpec& m, const scenarios::GpuSpec& gpu,
                                     const TrainingLayout& l, const TrainingLinks& links,
                                     const TrainingStepOptions& options) {
@@ -233,8 +246,12 @@ TrainingStep estimate_training_step(const CostModel& costs, const scenarios::Mod
   // backward produces them: one pass over each chunk's parameters per backward op.
   const bool legacy_gradients =
       options.software.gradients == scenarios::TrainingGradients::kMegatron2021 && l.zero_stage == 0;
-  const Megatron2021GradientBytes g21 = megatron2021_gradient_bytes(l.precision, l.micro_batches());
-  if (legacy_gradients) {
+  // Megatron-LM 2021 with PyTorch DDP (megatron2021_gradients.hpp): the same accumulation and
+  // optimizer, the reduction in buckets overlapped with the last micro-batch's backward.
+  const bool torch_ddp = options.software.gradients == scenarios::TrainingGradients::kMegatron2021TorchDdp;
+  const Megatron2021GradientBytes g21 = torch_ddp ? megatron2021_torch_ddp_bytes(l.micro_batches())
+                                                  : megatron2021_gradient_bytes(l.precision, l.micro_batches());
+  if (legacy_gradients || torch_ddp) {
     const double accumulate = costs.elementwise(out.memory.parameters / v * g21.accumulate_per_micro_batch).seconds;
     for (double& b : times.backward_s) b += accumulate;
   }
@@ -250,17 +267,19 @@ TrainingStep estimate_training_step(const CostModel& costs, const scenarios::Mod
   out.bubble_fraction = out.pipeline.bubble_fraction;
 
   // ---- data-parallel gradient reduction, weight gather and optimizer, per stage ----
-  const double bucket = options.bucket_params > 0 ? options.bucket_params : std::max(40e6, 1e6 * d(nd));
-  const auto reduce_kind = l.zero_stage == 0 ? CollectiveKind::kAllReduce : CollectiveKind::kReduceScatter;
+  const GradientBuckets grad_buckets = gradient_buckets(options, l);
+  const double bucket = grad_buckets.params;
+  const auto reduce_kind = grad_buckets.kind;
   double step = 0;
+  out.stage_optimizer_s.assign(static_cast<size_t>(p), 0.0);
   for (int i = 0; i < p; ++i) {
     const auto& ops = out.pipeline.stages[static_cast<size_t>(i)];
     const double stage_end = ops.back().end_s;
     double exposed = 0, optimizer = 0;
-    // Parameters this stage holds per GPU. The memory accounting has the fullest stage; the
-    // embedding and output layer make the ends a little heavier (approximation: every stage as
-    // the fullest one).
-    const double params = out.memory.parameters;
+    // Parameters this stage holds per GPU (training_memory: its decoder layers, plus the input
+    // embedding on the first stage and the final norm and output layer on the last), which set
+    // its gradient reduction, weight gather and optimizer.
+    const double params = out.memory.stage_parameters[static_cast<size_t>(i)];
     if (legacy_gradients) {
       // Megatron-LM 2021, after the pipeline flush: the step's passes over the gradient buffer,
       // one all-reduce of every gradient over the data-parallel ranks, then on the first and last
@@ -280,8 +299,8 @@ TrainingStep estimate_training_step(const CostModel& costs, const scenarios::Mod
         }
         const double chunk_params = params / v;
         const int n = std::max(1, static_cast<int>(std::ceil(chunk_params / bucket)));
-        const double seconds =
-            collective(costs, links.dp, reduce_kind, chunk_params / n * 2.0, static_cast<int>(nd));
+        const double seconds = collective(costs, links.dp, reduce_kind, chunk_params / n * grad_buckets.bytes_per_param,
+                                          static_cast<int>(nd));
         for (int j = 1; j <= n; ++j) {
           const double ready = options.overlap_grad_reduce
                                    ? last->start_s + (last->end_s - last->start_s) * j / n
@@ -290,10 +309,14 @@ TrainingStep estimate_training_step(const CostModel& costs, const scenarios::Mod
         }
       }
       exposed = exposed_after(std::move(buckets), stage_end);
+      // PyTorch DDP's copies into and out of its buckets run on the compute stream during the last
+      // backward, delaying it and every bucket after them by their time.
+      if (torch_ddp) exposed += costs.elementwise(params * g21.around_reduce).seconds;
     }
     // The optimizer updates the local share of the FP32 state (all of it without ZeRO).
     const double opt_params = l.zero_stage >= 1 ? params / d(nd) : params;
-    optimizer = costs.elementwise(opt_params * (legacy_gradients ? g21.optimizer : kAdamBytesPerParam)).seconds;
+    optimizer =
+        costs.elementwise(opt_params * (legacy_gradients || torch_ddp ? g21.optimizer : kAdamBytesPerParam)).seconds;
     if (nd > 1 && (l.zero_stage == 1 || l.zero_stage == 2)) {
       // Updated 16-bit weights are all-gathered from their owners (Megatron distributed optimizer).
       const double gather = collective(costs, links.dp, CollectiveKind::kAllGather, params * 2.0, static_cast<int>(nd));
@@ -305,6 +328,7 @@ TrainingStep estimate_training_step(const CostModel& costs, const scenarios::Mod
       }
       exposed += std::max(0.0, gather - window);
     }
+    out.stage_optimizer_s[static_cast<size_t>(i)] = optimizer;
     const double end = stage_end + exposed + optimizer;
     if (end > step) {
       step = end;

@@ -17,6 +17,7 @@ void load_training_software(const pb::Training& m, Checker& c, TrainingSpec& spe
     switch (s.gradients()) {
       case pb::OVERLAPPED: spec.software.gradients = TrainingGradients::kOverlapped; break;
       case pb::MEGATRON_LM_2021: spec.software.gradients = TrainingGradients::kMegatron2021; break;
+      case pb::MEGATRON_LM_2021_TORCH_DDP: spec.software.gradients = TrainingGradients::kMegatron2021TorchDdp; break;
     }
   }
   // Megatron-LM 2021 had neither context parallelism (Megatron-Core, 2023) nor the distributed
@@ -32,6 +33,28 @@ void load_training_software(const pb::Training& m, Checker& c, TrainingSpec& spe
             "training.software.gradients MEGATRON_LM_2021 with training.layout.zero_stage " +
                 std::to_string(spec.zero_stage) +
                 "; expected zero_stage 0 (Megatron-LM 2021's local DDP has no ZeRO) or gradients OVERLAPPED");
+  }
+  if (spec.software.gradients == TrainingGradients::kMegatron2021TorchDdp) {
+    // What the 2021 code supports and this model prices: no_sync() is used only by the schedule
+    // without pipelining (megatron/schedules.py at aed2f75e); --bf16 asserted the local DDP
+    // (megatron/arguments.py); torch DDP has no ZeRO.
+    const std::string what = "training.software.gradients MEGATRON_LM_2021_TORCH_DDP with ";
+    if (spec.pp > 1) {
+      c.error("training.software.gradients",
+              what + "training.layout.pp " + std::to_string(spec.pp) +
+                  "; expected pp 1 (Megatron-LM 2021 deferred torch DDP's reduction only without pipelining) or "
+                  "gradients MEGATRON_LM_2021");
+    }
+    if (spec.zero_stage > 0) {
+      c.error("training.software.gradients",
+              what + "training.layout.zero_stage " + std::to_string(spec.zero_stage) +
+                  "; expected zero_stage 0 (PyTorch DDP has no ZeRO) or gradients OVERLAPPED");
+    }
+    if (spec.precision != Precision::kFp16) {
+      c.error("training.software.gradients",
+              what + "training.precision " + std::string(to_string(spec.precision)) +
+                  "; expected FP16 (Megatron-LM 2021 required the local DDP under --bf16)");
+    }
   }
 }
 

@@ -7,7 +7,7 @@
 
 namespace stratum::scenarios::detail {
 
-// Reads m.software() into spec.software; needs spec's layout already read (cp, zero_stage).
+// Reads m.software() into spec.software; needs spec's layout and precision already read (cp, pp, zero_stage, precision).
 void load_training_software(const pb::Training& m, Checker& c, TrainingSpec& spec);
 
 }  // namespace stratum::scenarios::detail

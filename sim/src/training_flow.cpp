@@ -121,22 +121,24 @@ struct Plan {
   // Per stage and pass: the sends to the next (forward) / previous (backward) virtual stage.
   std::vector<std::array<TransferSet, 2>> p2p_sets;
   double p2p_s = 0;  // analytic p2p time (transfer + the receiver's all-gather)
-  // Per stage: one gradient bucket's set, its analytic seconds, and buckets per chunk.
+  // Per stage (each with its own parameters, training_memory's stage_parameters): one gradient
+  // bucket's set, its analytic seconds, and buckets per chunk.
   std::vector<TransferSet> bucket_sets;
-  double bucket_s = 0;
-  int buckets_per_chunk = 0;
+  std::vector<double> bucket_s;
+  std::vector<int> buckets_per_chunk;
   std::vector<TransferSet> gather_sets;  // ZeRO 1/2 weight all-gather, per stage
-  double gather_s = 0;
+  std::vector<double> gather_s;
   // Megatron-LM 2021 gradients (megatron2021_gradients.hpp, ZeRO 0): after the flush, passes over
   // the gradient buffer, one all-reduce of every gradient, and on the first and last stage the
   // tied embedding's all-reduce between them; nothing overlapped.
   bool legacy = false;
-  double legacy_local_s = 0;
+  std::vector<double> legacy_local_s;    // per stage
   std::vector<TransferSet> legacy_sets;  // per stage
-  double legacy_reduce_s = 0;
+  std::vector<double> legacy_reduce_s;   // per stage
   std::vector<TransferSet> embedding_sets;  // per stage (empty but for the first and last)
   double embedding_s = 0;
-  double optimizer_s = 0;
+  std::vector<double> optimizer_s;     // per stage (calibration's stage_optimizer_s)
+  std::vector<double> after_reduce_s;  // per stage: local work after the last bucket (PyTorch DDP's copies)
 };
 
 struct Slot {  // the remote input of one op: (pass, consumer stage, chunk, micro-batch)
@@ -227,7 +229,7 @@ void reducer_actor(World& w, int stage) {
     }
     const double start = sg4::Engine::get_clock();
     const TransferSet& set = plan.bucket_sets[static_cast<size_t>(stage)];
-    analytic_then_flow(*w.platform, plan.bucket_s, set, comms);
+    analytic_then_flow(*w.platform, plan.bucket_s[static_cast<size_t>(stage)], set, comms);
     w.trace.spans.push_back({3 * stage + 2, "grad bucket c " + std::to_string(b.chunk) + " #" + std::to_string(b.index),
                              "dp", start, sg4::Engine::get_clock() - start, -1, b.chunk, set.bytes});
     w.report->dp_transfers += static_cast<int64_t>(set.transfers.size());
@@ -311,7 +313,7 @@ void stage_actor(World& w, int i) {
     const bool grads = reduce && !fwd && last_backward[static_cast<size_t>(op.chunk)] == k;
     if (grads) {
       // Bucket j of n is ready at j/n of the op (even gradient production; calibration's assumption).
-      const int n = plan.buckets_per_chunk;
+      const int n = plan.buckets_per_chunk[static_cast<size_t>(i)];
       for (int j = 1; j < n; ++j) {
         sg4::this_actor::sleep_for(compute / n);
         push_bucket(w, i, op.chunk, j);
@@ -323,7 +325,7 @@ void stage_actor(World& w, int i) {
     send_set(*w.platform, set, comms);
     w.report->tp_transfers += static_cast<int64_t>(set.transfers.size());
     w.report->tp_bytes += set.bytes;
-    if (grads) push_bucket(w, i, op.chunk, plan.buckets_per_chunk);
+    if (grads) push_bucket(w, i, op.chunk, plan.buckets_per_chunk[static_cast<size_t>(i)]);
     const double end = sg4::Engine::get_clock();
     w.ops[static_cast<size_t>(i)].push_back({op, start, end});
     w.trace.spans.push_back({3 * i, op_span_name(op), fwd ? "forward" : "backward", start, end - start,
@@ -374,10 +376,11 @@ void stage_actor(World& w, int i) {
     while (r.done < r.pushed) r.cv->wait(lock);
   }
   if (plan.legacy) {
-    if (plan.legacy_local_s > 0) sg4::this_actor::sleep_for(plan.legacy_local_s);
+    const double local = plan.legacy_local_s[static_cast<size_t>(i)];
+    if (local > 0) sg4::this_actor::sleep_for(local);
     const double start = sg4::Engine::get_clock();
     const TransferSet& set = plan.legacy_sets[static_cast<size_t>(i)];
-    analytic_then_flow(*w.platform, plan.legacy_reduce_s, set, comms);
+    analytic_then_flow(*w.platform, plan.legacy_reduce_s[static_cast<size_t>(i)], set, comms);
     const TransferSet& emb = plan.embedding_sets[static_cast<size_t>(i)];
     if (!emb.transfers.empty()) analytic_then_flow(*w.platform, plan.embedding_s, emb, comms);
     w.trace.spans.push_back({3 * i + 2, "gradient all-reduce", "dp", start, sg4::Engine::get_clock() - start, -1, -1,
@@ -385,10 +388,13 @@ void stage_actor(World& w, int i) {
     w.report->dp_transfers += static_cast<int64_t>(set.transfers.size() + emb.transfers.size());
     w.report->dp_bytes += set.bytes + emb.bytes;
   }
+  const double after = plan.after_reduce_s.empty() ? 0.0 : plan.after_reduce_s[static_cast<size_t>(i)];
+  if (after > 0) sg4::this_actor::sleep_for(after);
   const double reduced = sg4::Engine::get_clock();
-  if (plan.optimizer_s > 0) {
-    sg4::this_actor::sleep_for(plan.optimizer_s);
-    w.trace.spans.push_back({3 * i, "optimizer", "optimizer", reduced, plan.optimizer_s, -1, -1, 0});
+  const double optimizer = plan.optimizer_s[static_cast<size_t>(i)];
+  if (optimizer > 0) {
+    sg4::this_actor::sleep_for(optimizer);
+    w.trace.spans.push_back({3 * i, "optimizer", "optimizer", reduced, optimizer, -1, -1, 0});
   }
   double exposed = reduced - stage_end;
   if (!plan.gather_sets.empty()) {
@@ -396,7 +402,7 @@ void stage_actor(World& w, int i) {
     // forwards (Megatron-Core --overlap-param-gather), as the analytic step counts it.
     const TransferSet& set = plan.gather_sets[static_cast<size_t>(i)];
     const double start = sg4::Engine::get_clock();
-    const double g = analytic_then_flow(*w.platform, plan.gather_s, set, comms);
+    const double g = analytic_then_flow(*w.platform, plan.gather_s[static_cast<size_t>(i)], set, comms);
     w.trace.spans.push_back({3 * i + 2, "weight all-gather", "dp", start, g, -1, -1, set.bytes});
     w.report->dp_transfers += static_cast<int64_t>(set.transfers.size());
     w.report->dp_bytes += set.bytes;
@@ -407,7 +413,7 @@ void stage_actor(World& w, int i) {
     exposed += std::max(0.0, g - window);
   }
   w.dp_exposed[static_cast<size_t>(i)] = exposed;
-  w.done[static_cast<size_t>(i)] = stage_end + exposed + plan.optimizer_s;
+  w.done[static_cast<size_t>(i)] = stage_end + exposed + optimizer;
 }
 
 }  // namespace
@@ -437,7 +443,7 @@ TrainingRunResult run_training_flow(const scenarios::Scenario& s) {
   plan.micro_batches = static_cast<int>(l.micro_batches());
   plan.analytic_ops = base.pipeline.stages;
   plan.p2p_s = base.p2p_s;
-  plan.optimizer_s = base.optimizer_s;
+  plan.optimizer_s = base.stage_optimizer_s;
   const Geometry& g = plan.g;
   const int p = l.pp, nd = l.dp * l.cp;
 
@@ -535,8 +541,10 @@ TrainingRunResult run_training_flow(const scenarios::Scenario& s) {
     }
   }
 
-  // Data-parallel gradient buckets (calibration/src/training_step.cpp: Megatron-Core's default
-  // bucket of max(40M, 1M x dp) parameters, 16-bit gradients, every stage as the fullest one).
+  // Data-parallel gradient buckets (calibration::gradient_buckets: Megatron-Core's default bucket of
+  // max(40M, 1M x dp) parameters of 16-bit gradients, or PyTorch DDP's 25 MB), each stage with its
+  // own parameters as the analytic step prices them.
+  const std::vector<double>& stage_params = base.memory.stage_parameters;
   plan.legacy = t.software.gradients == scenarios::TrainingGradients::kMegatron2021 && l.zero_stage == 0;
   const auto dp_ranks = [&](int tr, int i) {
     std::vector<int> ranks;
@@ -547,27 +555,30 @@ TrainingRunResult run_training_flow(const scenarios::Scenario& s) {
   };
   if (plan.legacy) {
     // The same terms as calibration/src/training_step.cpp's legacy branch.
-    const double params = base.memory.parameters;
     const calibration::Megatron2021GradientBytes g21 =
         calibration::megatron2021_gradient_bytes(l.precision, l.micro_batches());
-    plan.legacy_local_s = costs->elementwise(params * g21.around_reduce).seconds;
-    const double bytes = params * g21.reduce_width;
-    if (nd > 1) {
-      plan.legacy_reduce_s =
+    plan.legacy_reduce_s.assign(static_cast<size_t>(p), 0.0);
+    plan.legacy_sets.resize(static_cast<size_t>(p));
+    for (int i = 0; i < p; ++i) {
+      const double params = stage_params[static_cast<size_t>(i)];
+      plan.legacy_local_s.push_back(costs->elementwise(params * g21.around_reduce).seconds);
+      if (nd < 2) continue;
+      const double bytes = params * g21.reduce_width;
+      plan.legacy_reduce_s[static_cast<size_t>(i)] =
           costs->collective(CollectiveKind::kAllReduce, bytes, nd, out.links.links.dp.bandwidth, out.links.links.dp.latency)
               .seconds;
+      // The algorithm NCCL's tuner picks for the stage's group 0, used by all its groups (same shape).
       CollectiveCall call;
       call.op = CollectiveOp::kAllReduce;
       call.bytes = bytes;
-      call.ranks = dp_ranks(0, 0);
+      call.ranks = dp_ranks(0, i);
       const CollectiveAlgorithm a = choose_algorithm(call, graph, evaluator);
-      report.dp_algorithm = algorithm_name(CollectivePlan({CollectiveOp::kAllReduce, a, bytes, call.ranks, 0}, graph).algorithm());
-      for (int i = 0; i < p; ++i) {
-        for (int tr = 0; tr < l.tp; ++tr) sets.add(CollectiveOp::kAllReduce, a, dp_ranks(tr, i), bytes, 1.0);
-        plan.legacy_sets.push_back(sets.take());
+      if (i == 0) {
+        report.dp_algorithm =
+            algorithm_name(CollectivePlan({CollectiveOp::kAllReduce, a, bytes, call.ranks, 0}, graph).algorithm());
       }
-    } else {
-      plan.legacy_sets.resize(static_cast<size_t>(p));
+      for (int tr = 0; tr < l.tp; ++tr) sets.add(CollectiveOp::kAllReduce, a, dp_ranks(tr, i), bytes, 1.0);
+      plan.legacy_sets[static_cast<size_t>(i)] = sets.take();
     }
     plan.embedding_sets.resize(static_cast<size_t>(p));
     if (p > 1 && m.tied_embeddings) {
@@ -587,30 +598,38 @@ TrainingRunResult run_training_flow(const scenarios::Scenario& s) {
       }
     }
   } else if (nd > 1) {
-    const double params = base.memory.parameters;
-    const double bucket = std::max(40e6, 1e6 * d(nd));
-    const double chunk_params = params / l.virtual_stages;
-    plan.buckets_per_chunk = std::max(1, static_cast<int>(std::ceil(chunk_params / bucket)));
-    const double bytes = chunk_params / plan.buckets_per_chunk * 2.0;
-    const auto kind = l.zero_stage == 0 ? CollectiveKind::kAllReduce : CollectiveKind::kReduceScatter;
-    const auto op = l.zero_stage == 0 ? CollectiveOp::kAllReduce : CollectiveOp::kReduceScatter;
-    plan.bucket_s = costs->collective(kind, bytes, nd, out.links.links.dp.bandwidth, out.links.links.dp.latency).seconds;
-    // The algorithm NCCL's tuner picks for group 0, used by every group (same shape).
-    CollectiveCall call;
-    call.op = op;
-    call.bytes = bytes;
-    call.ranks = dp_ranks(0, 0);
-    const CollectiveAlgorithm dp_algorithm = choose_algorithm(call, graph, evaluator);
-    report.dp_algorithm = algorithm_name(CollectivePlan({op, dp_algorithm, bytes, call.ranks, 0}, graph).algorithm());
+    calibration::TrainingStepOptions options;
+    options.software = t.software;
+    const calibration::GradientBuckets buckets = calibration::gradient_buckets(options, l);
+    const auto kind = buckets.kind;
+    const auto op = kind == CollectiveKind::kAllReduce ? CollectiveOp::kAllReduce : CollectiveOp::kReduceScatter;
+    const bool torch_ddp = t.software.gradients == scenarios::TrainingGradients::kMegatron2021TorchDdp;
     const bool gather = l.zero_stage == 1 || l.zero_stage == 2;
-    if (gather) {
-      plan.gather_s = costs->collective(CollectiveKind::kAllGather, params * 2.0, nd, out.links.links.dp.bandwidth,
-                                        out.links.links.dp.latency).seconds;
-    }
+    const auto& dp_link = out.links.links.dp;
     for (int i = 0; i < p; ++i) {
+      const double params = stage_params[static_cast<size_t>(i)];
+      const double chunk_params = params / l.virtual_stages;
+      const int n = std::max(1, static_cast<int>(std::ceil(chunk_params / buckets.params)));
+      const double bytes = chunk_params / n * buckets.bytes_per_param;
+      plan.buckets_per_chunk.push_back(n);
+      plan.bucket_s.push_back(costs->collective(kind, bytes, nd, dp_link.bandwidth, dp_link.latency).seconds);
+      // PyTorch DDP's bucket copies (training_step.cpp), after the last bucket as the analytic step counts them.
+      plan.after_reduce_s.push_back(
+          torch_ddp ? costs->elementwise(params * calibration::megatron2021_torch_ddp_bytes(l.micro_batches()).around_reduce)
+                          .seconds
+                    : 0.0);
+      // The algorithm NCCL's tuner picks for the stage's group 0, used by all its groups (same shape).
+      CollectiveCall call;
+      call.op = op;
+      call.bytes = bytes;
+      call.ranks = dp_ranks(0, i);
+      const CollectiveAlgorithm dp_algorithm = choose_algorithm(call, graph, evaluator);
+      if (i == 0) report.dp_algorithm = algorithm_name(CollectivePlan({op, dp_algorithm, bytes, call.ranks, 0}, graph).algorithm());
       for (int tr = 0; tr < l.tp; ++tr) sets.add(op, dp_algorithm, dp_ranks(tr, i), bytes, 1.0);
       plan.bucket_sets.push_back(sets.take());
       if (gather) {
+        plan.gather_s.push_back(
+            costs->collective(CollectiveKind::kAllGather, params * 2.0, nd, dp_link.bandwidth, dp_link.latency).seconds);
         for (int tr = 0; tr < l.tp; ++tr) {
           sets.add(CollectiveOp::kAllGather, CollectiveAlgorithm::kRing, dp_ranks(tr, i), params * 2.0, 1.0);
         }
@@ -708,6 +727,7 @@ TrainingRunResult run_training_flow(const scenarios::Scenario& s) {
     if (w.done[static_cast<size_t>(i)] > step) {
       step = w.done[static_cast<size_t>(i)];
       st.dp_exposed_s = w.dp_exposed[static_cast<size_t>(i)];
+      st.optimizer_s = plan.optimizer_s[static_cast<size_t>(i)];
     }
   }
   // Same FLOPs, another step time (calibration::estimate_training_step's definitions).

@@ -3,7 +3,7 @@
 // and what each changes in a step.
 #include <gtest/gtest.h>
 
-#include <cstdio>
+#include <algorithm>
 
 #include "stratum/calibration/core_attention_cost.hpp"
 #include "stratum/calibration/megatron2021_gradients.hpp"
@@ -113,6 +113,41 @@ TEST(Megatron2021Gradients, BytesPerParameter) {
   EXPECT_DOUBLE_EQ(b.accumulate_per_micro_batch, 10);
   EXPECT_DOUBLE_EQ(b.around_reduce, 12);
   EXPECT_DOUBLE_EQ(b.optimizer, 4 + 28 + 6);
+  // PyTorch DDP (--DDP-impl torch, FP16): the FP16 accumulation and optimizer; around the
+  // reduction only the reducer's copy-and-divide into its bucket and the copy back (2 + 2 each).
+  const Megatron2021GradientBytes t = megatron2021_torch_ddp_bytes(4);
+  EXPECT_DOUBLE_EQ(t.reduce_width, 2);
+  EXPECT_DOUBLE_EQ(t.accumulate_per_micro_batch, f.accumulate_per_micro_batch);
+  EXPECT_DOUBLE_EQ(t.around_reduce, 8);
+  EXPECT_DOUBLE_EQ(t.optimizer, f.optimizer);
+}
+
+TEST(Megatron2021Gradients, TorchDdpBucketsOverlapTheLastBackward) {
+  // The 1.7 B row's layout in FP16: PyTorch DDP reduces 25 MB buckets of FP16 gradients while the
+  // last micro-batch's backward runs, so less is exposed than with the local DDP's reduction after
+  // the flush; the optimizer is the same.
+  const auto m = testing::gpt(testing::kTable1[0]);
+  TrainingLayout l = testing::table1_layout(testing::kTable1[0]);
+  l.precision = Precision::kFp16;
+  const RooflineCostModel roofline(testing::a100());
+  const TrainingLinks links = testing::selene_links(l);
+  TrainingStepOptions local, torch;
+  local.software.gradients = scenarios::TrainingGradients::kMegatron2021;
+  torch.software.gradients = scenarios::TrainingGradients::kMegatron2021TorchDdp;
+  const GradientBuckets buckets = gradient_buckets(torch, l);
+  EXPECT_DOUBLE_EQ(buckets.params, 25.0 * 1024 * 1024 / 2);
+  EXPECT_DOUBLE_EQ(buckets.bytes_per_param, 2);
+  EXPECT_EQ(buckets.kind, CollectiveKind::kAllReduce);
+  const TrainingStep a = estimate_training_step(roofline, m, testing::a100(), l, links, local);
+  const TrainingStep b = estimate_training_step(roofline, m, testing::a100(), l, links, torch);
+  const double copies = roofline.elementwise(b.memory.parameters * 8).seconds;
+  EXPECT_GE(b.dp_exposed_s, copies);
+  EXPECT_LT(b.dp_exposed_s, a.dp_exposed_s);
+  EXPECT_DOUBLE_EQ(b.optimizer_s, a.optimizer_s);
+  EXPECT_LT(b.step_time_s, a.step_time_s);
+  // Megatron-Core's buckets are unchanged by the new mode.
+  const GradientBuckets core = gradient_buckets(TrainingStepOptions{}, l);
+  EXPECT_DOUBLE_EQ(core.params, std::max(40e6, 1e6 * l.dp));
 }
 
 TEST(Megatron2021Gradients, ReductionAfterTheFlushIsExposed) {
@@ -134,31 +169,6 @@ TEST(Megatron2021Gradients, ReductionAfterTheFlushIsExposed) {
   EXPECT_DOUBLE_EQ(old.optimizer_s, roofline.elementwise(params * g.optimizer).seconds);
   EXPECT_LT(today.dp_exposed_s, old.dp_exposed_s);
   EXPECT_GT(old.step_time_s, today.step_time_s);
-}
-
-TEST(Megatron2021Software, Table1Rows) {
-  const RooflineCostModel roofline(testing::a100());
-  TrainingStepOptions o;
-  o.software.attention = scenarios::TrainingAttention::kUnfused;
-  o.software.gradients = scenarios::TrainingGradients::kMegatron2021;
-  for (const auto& r : testing::kTable1) {
-    TrainingLayout l = testing::table1_layout(r);
-    l.precision = Precision::kFp16;
-    const TrainingStep s = estimate_training_step(roofline, testing::gpt(r), testing::a100(), l, testing::selene_links(l), o);
-    if (r.params_b == 18.4 || r.params_b == 76.1) {
-      // Sensitivity: micro-batch 2 would give the fused softmax (b x heads per GPU divisible by 4).
-      TrainingLayout l2 = l;
-      l2.micro_batch = 2;
-      const TrainingStep s2 =
-          estimate_training_step(roofline, testing::gpt(r), testing::a100(), l2, testing::selene_links(l2), o);
-      std::printf("table1-2021 %7.1fB micro-batch 2: %.1f TFLOP/s per GPU\n", r.params_b, s2.tflops_per_gpu);
-    }
-    std::printf("table1-2021 %7.1fB: %.1f TFLOP/s per GPU (published %.0f, %+.1f %%), step %.3f s, bubble %.3f, "
-                "layer f %.3f ms b %.3f ms, dp exposed %.3f s, opt %.3f s\n",
-                r.params_b, s.tflops_per_gpu, r.tflops_per_gpu, 100.0 * (s.tflops_per_gpu / r.tflops_per_gpu - 1.0),
-                s.step_time_s, s.bubble_fraction, s.layer_forward_s * 1e3, s.layer_backward_s * 1e3, s.dp_exposed_s,
-                s.optimizer_s);
-  }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <numeric>
 
+#include "stratum/calibration/roofline.hpp"
 #include "stratum/calibration/training_flops.hpp"
 #include "stratum/calibration/training_memory.hpp"
 #include "stratum/calibration/training_step.hpp"
@@ -199,6 +200,33 @@ TEST(StageLayers, MemoryCountsEachStagesOwnLayers) {
   EXPECT_NEAR(mem.stage_total[0] - base.stage_total[0], 16.0 * per_layer_params + 2.0 * act, 1e-3);
   // Stage 1 loses one layer and one micro-batch's worth (it holds min(p - 1, m) = 1).
   EXPECT_NEAR(base.stage_total[1] - mem.stage_total[1], 16.0 * per_layer_params + 1.0 * act, 1e-3);
+  // Parameters per stage: its layers, the input embedding on stage 0, the final norm and the
+  // (untied copy of the) output layer on the last.
+  const double vh = static_cast<double>(m.vocab) * h;
+  ASSERT_EQ(mem.stage_parameters.size(), 2u);
+  EXPECT_DOUBLE_EQ(mem.stage_parameters[0], 4.0 * per_layer_params + vh);
+  EXPECT_DOUBLE_EQ(mem.stage_parameters[1], 2.0 * per_layer_params + h + vh);
+}
+
+TEST(StageLayers, EachStageReducesAndUpdatesItsOwnParameters) {
+  // 4 / 2 layers over two stages with data parallelism: the optimizer of each stage updates its
+  // own parameters (28 bytes each through the element-wise cost), not the fullest stage's.
+  const auto m = testing::gpt("gpt-small", 6, 512, 8);
+  TrainingLayout l;
+  l.pp = 2;
+  l.dp = 4;
+  l.seq_len = 256;
+  l.global_batch = 8;
+  l.first_stage_layers = 4;
+  const RooflineCostModel roofline(testing::a100());
+  TrainingLinks links;
+  links.pp = links.dp = {25e9, 5e-6, nullptr};
+  const TrainingStep s = estimate_training_step(roofline, m, testing::a100(), l, links);
+  ASSERT_EQ(s.stage_optimizer_s.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_DOUBLE_EQ(s.stage_optimizer_s[i], roofline.elementwise(s.memory.stage_parameters[i] * 28.0).seconds);
+  }
+  EXPECT_GT(s.stage_optimizer_s[0], s.stage_optimizer_s[1]);
 }
 
 }  // namespace

@@ -46,6 +46,23 @@ TEST(TrainingSoftwareLoader, LayoutsThe2021CodeCannotRunAreRejectedAtTheField) {
             "(the unfused Megatron-LM 2021 attention has no context parallelism) or attention FLASH\n"
             "F:8:33: error: training.software.gradients MEGATRON_LM_2021 with training.layout.zero_stage 1; "
             "expected zero_stage 0 (Megatron-LM 2021's local DDP has no ZeRO) or gradients OVERLAPPED\n");
+  // PyTorch DDP as the 2021 code ran it: pipeline-free (no_sync), no ZeRO, FP16 only.
+  EXPECT_EQ(errors("torch.pbtxt", scenario("  precision: BF16\n"
+                                           "  layout { dp: 2 pp: 8 zero_stage: 1 }\n"
+                                           "  software { gradients: MEGATRON_LM_2021_TORCH_DDP }\n")),
+            "F:9:14: error: training.software.gradients MEGATRON_LM_2021_TORCH_DDP with training.layout.pp 8; "
+            "expected pp 1 (Megatron-LM 2021 deferred torch DDP's reduction only without pipelining) or gradients "
+            "MEGATRON_LM_2021\n"
+            "F:9:14: error: training.software.gradients MEGATRON_LM_2021_TORCH_DDP with training.layout.zero_stage 1; "
+            "expected zero_stage 0 (PyTorch DDP has no ZeRO) or gradients OVERLAPPED\n"
+            "F:9:14: error: training.software.gradients MEGATRON_LM_2021_TORCH_DDP with training.precision BF16; "
+            "expected FP16 (Megatron-LM 2021 required the local DDP under --bf16)\n");
+  std::optional<Scenario> s;
+  ASSERT_EQ(errors("torch-ok.pbtxt", scenario("  precision: FP16\n  layout { dp: 16 }\n"
+                                              "  software { gradients: MEGATRON_LM_2021_TORCH_DDP }\n"),
+                   &s),
+            "");
+  EXPECT_EQ(s->training->software.gradients, TrainingGradients::kMegatron2021TorchDdp);
   EXPECT_EQ(errors("enum.pbtxt", scenario("  software { attention: FUSED }\n")),
             "F:7:25: error: unknown value \"FUSED\" for attention; did you mean \"UNFUSED\"? expected one of: FLASH, "
             "UNFUSED\n");

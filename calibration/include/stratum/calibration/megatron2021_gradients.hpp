@@ -26,4 +26,15 @@ struct Megatron2021GradientBytes {
 // `micro_batches` per step.
 Megatron2021GradientBytes megatron2021_gradient_bytes(scenarios::Precision p, int64_t micro_batches);
 
+// The same with --DDP-impl torch under --fp16 (PyTorch DistributedDataParallel, as NVIDIA's
+// examples/sc21/run_table_1.sh ran the rows without pipelining): `around_reduce` is then the
+// reducer's copies of the last micro-batch's gradients into its buckets and back, on the compute
+// stream during that backward, and the all-reduce runs in buckets of kTorchDdpBucketBytes.
+Megatron2021GradientBytes megatron2021_torch_ddp_bytes(int64_t micro_batches);
+
+// torch.nn.parallel.DistributedDataParallel's default bucket_cap_mb = 25 (PyTorch 1.8,
+// torch/nn/parallel/distributed.py), the version in the NGC 20.12 container the SC'21 scripts name
+// (examples/sc21/SRUN.sh). The smaller first bucket (1 MB) is not modelled.
+inline constexpr double kTorchDdpBucketBytes = 25.0 * 1024 * 1024;
+
 }  // namespace stratum::calibration

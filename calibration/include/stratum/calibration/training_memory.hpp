@@ -58,6 +58,7 @@ struct TrainingMemory {
   double temporary = 0;           // recomputation working set, ZeRO-3 gathered layers
   double capacity = 0;            // usable bytes per GPU
   std::vector<double> stage_total;  // total bytes per GPU of every stage
+  std::vector<double> stage_parameters;  // parameters per GPU of every stage, before ZeRO
   double total() const { return weights + gradients + optimizer + activations + temporary; }
   bool fits() const { return total() <= capacity; }
   double shortfall_bytes() const { return fits() ? 0.0 : total() - capacity; }

@@ -6,6 +6,7 @@
 // accounting. Pure function of plain structs: the simulator's training run will drive the same
 // pieces through its fabric. Issue 7.
 #include <string>
+#include <vector>
 
 #include "stratum/calibration/cost_model.hpp"
 #include "stratum/calibration/iteration.hpp"
@@ -48,6 +49,19 @@ struct TrainingStepOptions {
   TrainingMemoryOptions memory;
 };
 
+// How the data-parallel gradient reduction is cut into buckets (every gradient mode but the 2021
+// local DDP, which reduces everything at once after the flush).
+struct GradientBuckets {
+  double params = 0;           // parameters per bucket
+  double bytes_per_param = 0;  // bytes of one gradient element in the reduction
+  CollectiveKind kind = CollectiveKind::kAllReduce;
+};
+// Megatron-Core DDP: options.bucket_params or its default max(40,000,000, 1,000,000 x dp x cp)
+// (megatron/core/distributed/distributed_data_parallel.py), 16-bit gradients, all-reduce without
+// ZeRO and reduce-scatter with it. PyTorch DDP (kMegatron2021TorchDdp): 25 MB buckets of FP16
+// gradients, all-reduced (megatron2021_gradients.hpp).
+GradientBuckets gradient_buckets(const TrainingStepOptions& options, const TrainingLayout& layout);
+
 struct TrainingStep {
   double step_time_s = 0;
   double tokens_per_s = 0;
@@ -66,6 +80,7 @@ struct TrainingStep {
   double p2p_s = 0;                   // one activation transfer between consecutive stages
   double dp_exposed_s = 0;            // gradient reduction (and weight gather) not hidden, slowest stage
   double optimizer_s = 0;             // optimizer step on the slowest stage
+  std::vector<double> stage_optimizer_s;  // optimizer step of every stage (its own parameters)
   PipelineRun pipeline;               // per-stage operation start and end times
   TrainingMemory memory;
   bool fits() const { return memory.fits(); }

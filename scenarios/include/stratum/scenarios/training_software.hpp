@@ -31,6 +31,13 @@ enum class TrainingGradients {
   // all-reduced between the first and last pipeline stage; then the unfused mixed-precision
   // optimizer (megatron/optimizer/optimizer.py Float16OptimizerWithFloat16Params).
   kMegatron2021,
+  // Megatron-LM 2021 with --DDP-impl torch (megatron/training.py get_model at aed2f75e), as
+  // NVIDIA's SC'21 Table 1 script ran its pipeline-free rows (examples/sc21/run_table_1.sh):
+  // PyTorch DistributedDataParallel, whose no_sync() skips the reduction for all but the last
+  // micro-batch (megatron/schedules.py forward_backward_no_pipelining), whose backward then
+  // all-reduces the FP16 gradients in 25 MB buckets as they become ready; the same unfused
+  // mixed-precision optimizer as kMegatron2021.
+  kMegatron2021TorchDdp,
 };
 
 struct TrainingSoftware {
