@@ -14,6 +14,11 @@ nlohmann::ordered_json training_layout_json(const calibration::TrainingLayout& l
                            {"recompute", calibration::to_string(l.recompute)},
                            {"schedule", calibration::to_string(l.schedule)},
                            {"micro_batch", l.micro_batch}};
+  // Only when set, so that results of even splits keep their bytes.
+  if (l.account_for_embedding) j["account_for_embedding"] = true;
+  if (l.account_for_loss) j["account_for_loss"] = true;
+  if (l.first_stage_layers >= 0) j["first_stage_layers"] = l.first_stage_layers;
+  if (l.last_stage_layers >= 0) j["last_stage_layers"] = l.last_stage_layers;
   if (with_batch) {
     j["global_batch"] = l.global_batch;
     j["seq_len"] = l.seq_len;

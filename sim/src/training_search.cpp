@@ -155,6 +155,7 @@ std::string search_why(const SearchRow& r) {
     if (l.schedule == calibration::PipelineSchedule::kInterleaved) {
       why += " (interleaved x" + std::to_string(l.virtual_stages) + ")";
     }
+    if (l.account_for_embedding || l.account_for_loss) why += "; embedding and loss counted as layers of the split";
   }
   if (l.tp > 1) why += std::string("; TP ") + std::to_string(l.tp) + (r.tp_intra ? " inside a node" : " across nodes");
   if (l.cp > 1) why += std::string("; CP ") + std::to_string(l.cp) + (r.cp_intra ? " inside a node" : " across nodes");
@@ -170,7 +171,7 @@ std::string search_why(const SearchRow& r) {
 
 std::string search_csv(const SearchResult& result) {
   std::string out =
-      "rank,dp,tp,pp,cp,ep,virtual_stages,sequence_parallel,zero_stage,recompute,schedule,micro_batch,"
+      "rank,dp,tp,pp,cp,ep,virtual_stages,split,sequence_parallel,zero_stage,recompute,schedule,micro_batch,"
       "micro_batches,memory_bytes_per_gpu,capacity_bytes,fits,oom_term,step_time_s,tokens_per_s,mfu,hfu,"
       "tflops_per_gpu,bubble_fraction";
   out += result.priced ? ",cost_per_million_tokens_usd\n" : "\n";
@@ -189,6 +190,7 @@ std::string search_csv(const SearchResult& result) {
         .integer(l.cp)
         .integer(l.ep)
         .integer(l.virtual_stages)
+        .text(l.account_for_embedding || l.account_for_loss ? "embedding_and_loss" : "even")
         .integer(l.sequence_parallel ? 1 : 0)
         .integer(l.zero_stage)
         .text(calibration::to_string(l.recompute))

@@ -26,7 +26,8 @@ LayoutSpace space(int64_t gpus, int gpus_per_node, int64_t global_batch) {
 
 auto key(const TrainingLayout& l) {
   return std::make_tuple(l.dp, l.tp, l.pp, l.cp, l.ep, l.virtual_stages, l.micro_batch, l.sequence_parallel,
-                         l.zero_stage, static_cast<int>(l.recompute), static_cast<int>(l.schedule));
+                         l.zero_stage, static_cast<int>(l.recompute), static_cast<int>(l.schedule),
+                         l.account_for_embedding, l.account_for_loss);
 }
 
 TEST(LayoutSearch, OneGpuIsMicroBatchTimesZeroTimesRecompute) {
@@ -42,13 +43,17 @@ TEST(LayoutSearch, TwoGpusCountedByHand) {
   //   tp1 pp1 cp1 dp2: micro-batch 1, 2, 4 (dp x mb must divide 8)       3 x 12 = 36
   //   tp1 pp1 cp2 dp1: micro-batch 1, 2, 4, 8                            4 x 12 = 48
   //   tp1 pp2 dp1, 1F1B:                                                 4 x 12 = 48
-  //   tp1 pp2 dp1, interleaved x2 and x4: micro-batches 8/mb a multiple
-  //     of pp 2 rules out mb 8 (32 layers divide 2 x 2 and 2 x 4)       2 x 3 x 12 = 72
+  //   tp1 pp2 dp1, interleaved x2, x4 and x8: micro-batches 8/mb a
+  //     multiple of pp 2 rules out mb 8 (32 layers divide 2 x 2, 2 x 4
+  //     and 2 x 8)                                                       3 x 3 x 12 = 108
+  //   tp1 pp2 dp1 with the embedding and loss counted (32 + 2 = 34
+  //     layers): 1F1B (34 divides over 2 chunks)                         4 x 12 = 48
+  //     interleaved x2, x4, x8 (34 does not divide 4, 8 or 16 chunks)        0
   //   tp2 pp1 dp1: micro-batch 4 ways x sequence parallelism off/on      4 x 2 x 12 = 96
-  // valid 300; tried: 48 + 48 + 3 x 48 + 96 = 336.
+  // valid 384; tried: 48 + 48 + 4 x 48 + 4 x 48 + 96 = 576.
   const LayoutEnumeration e = enumerate_layouts(llama31_8b(), space(2, 2, 8));
-  EXPECT_EQ(e.candidates, 336);
-  EXPECT_EQ(e.layouts.size(), 300u);
+  EXPECT_EQ(e.candidates, 576);
+  EXPECT_EQ(e.layouts.size(), 384u);
 }
 
 TEST(LayoutSearch, EveryLayoutIsValidDistinctAndMultipliesToTheGpus) {
@@ -94,6 +99,29 @@ TEST(LayoutSearch, ExpertParallelismOnlyForMoeAndDividingTheExperts) {
     EXPECT_EQ((l.dp * l.cp) % l.ep, 0);
   }
   EXPECT_EQ(eps, (std::set<int>{1, 2, 4, 8}));
+}
+
+TEST(LayoutSearch, Llama3PublishedLayoutIsInTheSpace) {
+  // Llama 3 405B on 16,384 GPUs (arXiv 2407.21783 Table 4): tp 8, pp 16, dp 128, 16 x 8 chunks of
+  // 126 layers plus the embedding and the loss counted as layers (128 = 16 x 8), which the even
+  // split cannot do (126 is not a multiple of 128).
+  LayoutSpace sp = space(16384, 8, 2048);
+  sp.seq_len = 8192;
+  const LayoutEnumeration e = enumerate_layouts(testing::llama31_405b(), sp);
+  bool found = false;
+  for (const TrainingLayout& l : e.layouts) {
+    if (l.tp == 8 && l.pp == 16 && l.dp == 128 && l.cp == 1 && l.virtual_stages == 8 && l.micro_batch == 1 &&
+        l.schedule == PipelineSchedule::kInterleaved && l.sequence_parallel && l.zero_stage == 1 &&
+        l.recompute == Recompute::kSelective) {
+      EXPECT_TRUE(l.account_for_embedding && l.account_for_loss);
+      found = true;
+    }
+    // Every counted split has pp >= 2 and divides layers + 2 over its chunks.
+    if (l.account_for_embedding) {
+      EXPECT_EQ((126 + 2) % (l.pp * l.virtual_stages), 0);
+    }
+  }
+  EXPECT_TRUE(found);
 }
 
 TEST(LayoutSearch, NoGpusNoLayouts) {

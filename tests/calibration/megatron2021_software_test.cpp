@@ -122,46 +122,55 @@ TEST(Megatron2021Gradients, BytesPerParameter) {
   EXPECT_DOUBLE_EQ(t.optimizer, f.optimizer);
 }
 
+// The 1.7 B row's model and layout (testing::table1_layout) in FP16 on Selene's links.
+struct Fp16Row1 {
+  scenarios::ModelSpec m = testing::gpt(testing::kTable1[0]);
+  TrainingLayout l = [] {
+    TrainingLayout x = testing::table1_layout(testing::kTable1[0]);
+    x.precision = Precision::kFp16;
+    return x;
+  }();
+  RooflineCostModel roofline{testing::a100()};
+  TrainingLinks links = testing::selene_links(l);
+  TrainingStep step(const TrainingStepOptions& o = {}) const {
+    return estimate_training_step(roofline, m, testing::a100(), l, links, o);
+  }
+};
+
 TEST(Megatron2021Gradients, TorchDdpBucketsOverlapTheLastBackward) {
   // The 1.7 B row's layout in FP16: PyTorch DDP reduces 25 MB buckets of FP16 gradients while the
   // last micro-batch's backward runs, so less is exposed than with the local DDP's reduction after
   // the flush; the optimizer is the same.
-  const auto m = testing::gpt(testing::kTable1[0]);
-  TrainingLayout l = testing::table1_layout(testing::kTable1[0]);
-  l.precision = Precision::kFp16;
-  const RooflineCostModel roofline(testing::a100());
-  const TrainingLinks links = testing::selene_links(l);
+  const Fp16Row1 x;
   TrainingStepOptions local, torch;
   local.software.gradients = scenarios::TrainingGradients::kMegatron2021;
   torch.software.gradients = scenarios::TrainingGradients::kMegatron2021TorchDdp;
-  const GradientBuckets buckets = gradient_buckets(torch, l);
+  const GradientBuckets buckets = gradient_buckets(torch, x.l);
   EXPECT_DOUBLE_EQ(buckets.params, 25.0 * 1024 * 1024 / 2);
   EXPECT_DOUBLE_EQ(buckets.bytes_per_param, 2);
   EXPECT_EQ(buckets.kind, CollectiveKind::kAllReduce);
-  const TrainingStep a = estimate_training_step(roofline, m, testing::a100(), l, links, local);
-  const TrainingStep b = estimate_training_step(roofline, m, testing::a100(), l, links, torch);
-  const double copies = roofline.elementwise(b.memory.parameters * 8).seconds;
+  const TrainingStep a = x.step(local);
+  const TrainingStep b = x.step(torch);
+  const double copies = x.roofline.elementwise(b.memory.parameters * 8).seconds;
   EXPECT_GE(b.dp_exposed_s, copies);
   EXPECT_LT(b.dp_exposed_s, a.dp_exposed_s);
   EXPECT_DOUBLE_EQ(b.optimizer_s, a.optimizer_s);
   EXPECT_LT(b.step_time_s, a.step_time_s);
   // Megatron-Core's buckets are unchanged by the new mode.
-  const GradientBuckets core = gradient_buckets(TrainingStepOptions{}, l);
-  EXPECT_DOUBLE_EQ(core.params, std::max(40e6, 1e6 * l.dp));
+  const GradientBuckets core = gradient_buckets(TrainingStepOptions{}, x.l);
+  EXPECT_DOUBLE_EQ(core.params, std::max(40e6, 1e6 * x.l.dp));
 }
 
 TEST(Megatron2021Gradients, ReductionAfterTheFlushIsExposed) {
   // The 1.7 B row's layout with fewer micro-batches: the 2021 all-reduce starts after the last
   // backward, so all of it is exposed, against the overlapped buckets of today's DDP.
-  const auto m = testing::gpt(testing::kTable1[0]);
-  TrainingLayout l = testing::table1_layout(testing::kTable1[0]);
-  l.precision = Precision::kFp16;
-  const RooflineCostModel roofline(testing::a100());
-  const TrainingLinks links = testing::selene_links(l);
-  const TrainingStep today = estimate_training_step(roofline, m, testing::a100(), l, links);
+  const Fp16Row1 x;
+  const TrainingLayout& l = x.l;
+  const RooflineCostModel& roofline = x.roofline;
+  const TrainingStep today = x.step();
   TrainingStepOptions o;
   o.software.gradients = scenarios::TrainingGradients::kMegatron2021;
-  const TrainingStep old = estimate_training_step(roofline, m, testing::a100(), l, links, o);
+  const TrainingStep old = x.step(o);
   const double params = old.memory.parameters;
   const Megatron2021GradientBytes g = megatron2021_gradient_bytes(Precision::kFp16, l.micro_batches());
   const double reduce = roofline.collective(CollectiveKind::kAllReduce, params * 2, l.dp, 25e9, 14e-6).seconds;

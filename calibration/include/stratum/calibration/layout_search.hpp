@@ -29,10 +29,14 @@ struct LayoutEnumeration {
 };
 
 // Enumerates, in this nesting order (outermost first): tp in {1, 2, 4, ...} <= gpus_per_node;
-// pp dividing both the layer count and gpus / tp; cp in {1, 2, 4, ...} <= max_cp with 2 x cp
-// dividing seq_len; dp = gpus / (tp x pp x cp) when whole; ep in {1, 2, 4, ...} dividing the
-// expert count (1 for dense models); schedule 1F1B, then interleaved with 2 and 4 virtual stages
-// (pp >= 2); micro_batch in {1, 2, 4, 8}; sequence parallelism off, then on when tp > 1 (Korthikanti
+// pp dividing gpus / tp and either the layer count or, for pp >= 2, the layer count + 2; cp in
+// {1, 2, 4, ...} <= max_cp with 2 x cp dividing seq_len; dp = gpus / (tp x pp x cp) when whole; ep in
+// {1, 2, 4, ...} dividing the expert count (1 for dense models); schedule 1F1B, then interleaved
+// with 2, 4 and 8 virtual stages (pp >= 2); the pipeline split, even, then with the embedding and
+// the loss counted as layers (Megatron-Core --account-for-embedding-in-pipeline-split and
+// --account-for-loss-in-pipeline-split, stage_layers.hpp; Llama 3 405B's 126 + 2 over 16 x 8
+// chunks), each only where pp divides what it splits; micro_batch in {1, 2, 4, 8}; sequence
+// parallelism off, then on when tp > 1 (Korthikanti
 // et al. 2022 section 4.2.2 pairs it with TP); ZeRO stage 0 to 3; recomputation none, selective,
 // full. GPipe is left out: 1F1B has the same bubble with less activation memory (Narayanan et al.
 // SC'21 section 2.2.1), so it is never the better choice. Keeps the combinations validate_layout
