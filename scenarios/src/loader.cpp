@@ -12,6 +12,7 @@
 #include "scenario_profiles.hpp"
 #include "autoscaler_loader.hpp"
 #include "serving_faults_loader.hpp"
+#include "precision_pb.hpp"
 #include "prefix_caching_loader.hpp"
 #include "replica_loader.hpp"
 #include "serving_extras.hpp"
@@ -627,15 +628,7 @@ class Builder {
     } else {
       spec.model = *model;
     }
-    if (s.has_precision()) {
-      switch (s.precision()) {
-        case pb::BF16: spec.precision = Precision::kBf16; break;
-        case pb::FP16: spec.precision = Precision::kFp16; break;
-        case pb::FP8: spec.precision = Precision::kFp8; break;
-        case pb::INT8: spec.precision = Precision::kInt8; break;
-        case pb::INT4: spec.precision = Precision::kInt4; break;
-      }
-    }
+    if (s.has_precision()) spec.precision = detail::precision_from_pb(s.precision());
     // Replica groups: placement, parallelism, roles (replica_loader.cpp).
     detail::load_replicas(s, model, out_.cluster, cluster_ok_ ? total_gpus_ : -1, c_, spec.replicas);
     scheduler(s, spec.scheduler);

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "precision_pb.hpp"
 #include "stratum/scenarios/quantization.hpp"
 
 namespace stratum::scenarios::detail {
@@ -14,17 +15,6 @@ namespace {
 // the most popular expert already takes 1 / zeta(4) = 92 % of all routed tokens, so larger values
 // describe no router worth simulating and are most likely typos.
 constexpr double kMaxZipfSkew = 4.0;
-
-Precision from_pb(pb::Precision p) {
-  switch (p) {
-    case pb::BF16: return Precision::kBf16;
-    case pb::FP16: return Precision::kFp16;
-    case pb::FP8: return Precision::kFp8;
-    case pb::INT8: return Precision::kInt8;
-    case pb::INT4: return Precision::kInt4;
-  }
-  return Precision::kBf16;
-}
 
 // "FP8, BF16 or FP16": the activation formats valid_activations() allows for `weights`.
 std::string allowed(Precision weights) {
@@ -71,7 +61,7 @@ void load_moe(const pb::Serving& msg, Checker& c, ServingSpec& out) {
 void load_activations(const pb::Serving& msg, const ClusterSpec& cluster, Checker& c, ServingSpec& out) {
   const std::string weights = to_string(out.precision);
   if (msg.has_activations()) {
-    const Precision a = from_pb(msg.activations());
+    const Precision a = detail::precision_from_pb(msg.activations());
     if (!valid_activations(out.precision, a)) {
       c.error("serving.activations", "serving.activations " + std::string(to_string(a)) +
                                          " does not go with precision " + weights + "; expected " +

@@ -2,23 +2,13 @@
 // stratum-calibrate writes and load_profile reads back.
 #include <google/protobuf/text_format.h>
 
+#include "precision_pb.hpp"
 #include "stratum/profile.pb.h"
 #include "stratum/scenarios/profile.hpp"
 #include "stratum/scenarios/units.hpp"
 
 namespace stratum::scenarios {
 namespace {
-
-pb::Precision to_pb(Precision p) {
-  switch (p) {
-    case Precision::kBf16: return pb::BF16;
-    case Precision::kFp16: return pb::FP16;
-    case Precision::kFp8: return pb::FP8;
-    case Precision::kInt8: return pb::INT8;
-    case Precision::kInt4: return pb::INT4;
-  }
-  return pb::BF16;
-}
 
 pb::CollectiveOp to_pb(CollectiveOp op) {
   switch (op) {
@@ -83,7 +73,7 @@ std::string format_profile(const Profile& profile) {
     m.set_m(s.m);
     m.set_n(s.n);
     m.set_k(s.k);
-    m.set_dtype(to_pb(s.dtype));
+    m.set_dtype(detail::precision_to_pb(s.dtype));
     if (s.groups != 1) m.set_groups(s.groups);
     set_timing(s.timing, *m.mutable_timing());
   }
@@ -95,7 +85,7 @@ std::string format_profile(const Profile& profile) {
     m.set_heads(s.heads);
     m.set_kv_heads(s.kv_heads);
     m.set_head_dim(s.head_dim);
-    m.set_dtype(to_pb(s.dtype));
+    m.set_dtype(detail::precision_to_pb(s.dtype));
     set_timing(s.timing, *m.mutable_timing());
   }
   for (const AttentionDecodeSample& s : profile.attention_decode) {
@@ -106,7 +96,7 @@ std::string format_profile(const Profile& profile) {
     m.set_kv_heads(s.kv_heads);
     m.set_head_dim(s.head_dim);
     m.set_block_size(s.block_size);
-    m.set_dtype(to_pb(s.dtype));
+    m.set_dtype(detail::precision_to_pb(s.dtype));
     set_timing(s.timing, *m.mutable_timing());
   }
   for (const CollectiveSample& s : profile.collectives) {
@@ -131,7 +121,7 @@ std::string format_profile(const Profile& profile) {
     m.set_batch(s.batch);
     m.set_tokens(s.tokens);
     m.set_context(s.context);
-    m.set_dtype(to_pb(s.dtype));
+    m.set_dtype(detail::precision_to_pb(s.dtype));
     set_timing(s.timing, *m.mutable_timing());
   }
   google::protobuf::TextFormat::Printer printer;

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "checker.hpp"
+#include "precision_pb.hpp"
 #include "stratum/profile.pb.h"
 #include "stratum/scenarios/profile.hpp"
 #include "stratum/scenarios/suggest.hpp"
@@ -39,17 +40,6 @@ constexpr const char* kGpuCatalogFile = "scenarios/catalog/gpus.pbtxt";
 constexpr const char* kModelCatalogFile = "scenarios/catalog/models.pbtxt";
 
 std::string q(const std::string& s) { return "\"" + s + "\""; }
-
-Precision from_pb(pb::Precision p) {
-  switch (p) {
-    case pb::BF16: return Precision::kBf16;
-    case pb::FP16: return Precision::kFp16;
-    case pb::FP8: return Precision::kFp8;
-    case pb::INT8: return Precision::kInt8;
-    case pb::INT4: return Precision::kInt4;
-  }
-  return Precision::kBf16;
-}
 
 CollectiveOp from_pb(pb::CollectiveOp op) {
   switch (op) {
@@ -202,7 +192,7 @@ class ProfileBuilder {
       c_.missing(path, "one of: " + join(detail::enum_names(*pb::Precision_descriptor())));
       return;
     }
-    out = from_pb(value);
+    out = detail::precision_from_pb(value);
   }
 
   // Grouped-query attention shares each KV head among heads / kv_heads query heads.

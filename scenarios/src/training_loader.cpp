@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "dynamics_loader.hpp"
+#include "precision_pb.hpp"
 #include "training_software_loader.hpp"
 #include "stratum/scenarios/suggest.hpp"
 
@@ -93,17 +94,14 @@ void load_training(const pb::Scenario& msg, const Catalog& catalog, Checker& c, 
     spec.model = *model;
   }
   if (m.has_precision()) {
-    switch (m.precision()) {
-      case pb::BF16: spec.precision = Precision::kBf16; break;
-      case pb::FP16: spec.precision = Precision::kFp16; break;
-      case pb::FP8: spec.precision = Precision::kFp8; break;
-      case pb::INT8:
-      case pb::INT4:
-        // Training keeps weights and gradients in a floating-point format (Megatron-LM: BF16 or
-        // FP16, FP8 GEMMs through Transformer Engine).
-        c.error("training.precision", "training.precision " + pb::Precision_Name(m.precision()) +
-                                          " cannot be trained; expected BF16, FP16 or FP8");
-        break;
+    const Precision p = detail::precision_from_pb(m.precision());
+    if (p == Precision::kInt8 || p == Precision::kInt4) {
+      // Training keeps weights and gradients in a floating-point format (Megatron-LM: BF16 or
+      // FP16, FP8 GEMMs through Transformer Engine).
+      c.error("training.precision", "training.precision " + pb::Precision_Name(m.precision()) +
+                                        " cannot be trained; expected BF16, FP16 or FP8");
+    } else {
+      spec.precision = p;
     }
   }
   load_layout(m.layout(), c, spec);
