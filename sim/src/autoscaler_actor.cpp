@@ -3,6 +3,7 @@
 #include <simgrid/s4u.hpp>
 
 #include <limits>
+#include <mutex>
 #include <optional>
 
 #include "stratum/policies/hpa.hpp"
@@ -98,13 +99,34 @@ void run_hpa(ServingShared& shared, ReplicaFleet& fleet, const std::vector<std::
 void run_kpa(ServingShared& shared, ReplicaFleet& fleet, const scenarios::AutoscalerSpec& spec) {
   const policies::KpaConfig config = kpa_config(spec);
   policies::KpaAutoscaler kpa(config);
-  for (int64_t k = 1; !shared.all_settled(); ++k) {
+  // Knative's activator poke (knative/serving pkg/autoscaler/scaling/multiscaler.go,
+  // MultiScaler.Poke): a request held while the last decision was zero replicas runs a decision
+  // at once instead of at the next 2 s tick; the ticks keep their schedule.
+  const sg4::MutexPtr mutex = sg4::Mutex::create();
+  const sg4::ConditionVariablePtr woken = sg4::ConditionVariable::create();
+  int desired = fleet.current();
+  bool poked = false;
+  shared.on_request_held = [&] {
+    if (desired != 0 || poked) return;
+    poked = true;
+    woken->notify_all();
+  };
+  for (int64_t k = 1; !shared.all_settled();) {
     const double t = static_cast<double>(k) * config.tick_s;
     shared.next_control_s = t;
-    sg4::this_actor::sleep_until(t);
+    {
+      std::unique_lock lock(*mutex);
+      while (!poked && sg4::Engine::get_clock() < t) woken->wait_until(lock, t);
+    }
     if (shared.all_settled()) break;
-    fleet.scale_to(kpa.decide(t, static_cast<double>(fleet.in_flight()), fleet.ready()));
+    const double now = sg4::Engine::get_clock();
+    const bool poke = poked && now < t;
+    poked = false;
+    desired = kpa.decide(poke ? now : t, static_cast<double>(fleet.in_flight()), fleet.ready());
+    fleet.scale_to(desired);
+    if (!poke) ++k;
   }
+  shared.on_request_held = nullptr;
 }
 
 }  // namespace

@@ -186,6 +186,7 @@ void ReplicaFleet::fault_requeue(const std::vector<uint64_t>& ids, const std::st
   for (uint64_t id : ids) pending_.push_back({id, now + life_.retry_timeout_s, cause});
   dispatch();
   if (pending_.empty()) return;
+  if (shared_.on_request_held) shared_.on_request_held();
   if (routing_) {
     router_cv_->notify_all();  // its next deadline may now be earlier
   } else {
@@ -250,6 +251,7 @@ void ReplicaFleet::route_arrivals() {
     const double now = sg4::Engine::get_clock();
     while (next < requests.size() && requests[next].arrival_s <= now) hold(requests[next++].id, now);
     dispatch();
+    if (!pending_.empty() && shared_.on_request_held) shared_.on_request_held();
     expire(now);
   }
   routing_ = false;

@@ -54,6 +54,9 @@ struct ServingShared {
   // Issue 8: with an autoscaler, called by an instance that has run out of work (a draining
   // instance then stops; replica_fleet.hpp). Empty otherwise.
   std::function<void(int instance)> on_instance_idle;
+  // Issue 8: with an autoscaler, called by the router when requests are left held after a
+  // dispatch (Knative's activator pokes its autoscaler then; autoscaler_actor.cpp). Empty otherwise.
+  std::function<void()> on_request_held;
 
   bool all_settled() const { return settled == static_cast<int64_t>(requests.size()); }
 };
