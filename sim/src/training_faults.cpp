@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 
 #include "cost_json.hpp"
@@ -151,17 +152,19 @@ TrainingDynamicsRun run_training_dynamics(const scenarios::Scenario& s, const ca
   // options priced the full step.
   const auto costs = calibration::make_cost_model(group(s).gpu, s.profiles);
   double full_estimate = 0;
+  std::optional<FabricCuts> cuts;  // the cluster's oversubscribed tiers, built on first use
   in.step_time = [&](int dp) -> double {
     if (dp == full.dp) return step.step_time_s;
     calibration::TrainingLayout l = full;
     l.dp = dp;
     if (!calibration::validate_layout(l, t.model, l.gpus()).empty()) return 0;
     if (!calibration::training_memory(t.model, group(s).gpu, l).fits()) return 0;
-    const TrainingLinkPlan links = training_links(s, l);
+    if (!cuts) cuts = fabric_cuts(s.cluster);
+    const TrainingLinkPlan links = training_links(s, l, &*cuts);
     const double est = calibration::estimate_training_step(*costs, t.model, group(s).gpu, l, links.links).step_time_s;
     if (full_estimate == 0) {
-      full_estimate =
-          calibration::estimate_training_step(*costs, t.model, group(s).gpu, full, training_links(s, full).links).step_time_s;
+      full_estimate = calibration::estimate_training_step(*costs, t.model, group(s).gpu, full,
+                                                          training_links(s, full, &*cuts).links).step_time_s;
     }
     return full_estimate > 0 ? step.step_time_s * est / full_estimate : est;
   };

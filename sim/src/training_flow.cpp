@@ -424,8 +424,10 @@ TrainingRunResult run_training_flow(const scenarios::Scenario& s) {
   const scenarios::ModelSpec& m = t.model;
   const scenarios::NodeGroup& group = s.cluster.nodes.front();
   // The analytic step of the same scenario (run_training: the same options, software and links):
-  // its op durations, p2p time, bucket rule and optimizer are what the actors replay.
-  TrainingRunResult out = run_training(s);
+  // its op durations, p2p time, bucket rule and optimizer are what the actors replay. Every
+  // inter-node class at the NIC share (no fabric cuts): the actors' transfers meet the
+  // oversubscribed tiers themselves, and must not pay for them twice.
+  TrainingRunResult out = run_training(s, /*with_cuts=*/false);
   const calibration::TrainingStep base = out.step;
   const calibration::TrainingLayout& l = out.layout;
   const auto costs = calibration::make_cost_model(group.gpu, s.profiles);

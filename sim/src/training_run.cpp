@@ -75,13 +75,23 @@ void write_file(const fs::path& path, const std::string& text) {
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
-// A group of one rank has no collectives: its scope is "none".
-Json link_json(const GroupLink& link, int ranks, bool intra) {
+// A group of one rank has no collectives: its scope is "none". An inter-node class that an
+// oversubscribed tier limits (training_contention.hpp) says so; others keep their bytes.
+Json link_json(const GroupLink& link, int ranks, bool intra, const ClassContention& contention) {
   if (ranks <= 1) return Json{{"ranks", ranks}, {"scope", "none"}};
-  return Json{{"ranks", ranks},
-              {"scope", intra ? "intra-node" : "inter-node"},
-              {"bandwidth_Bps", link.bandwidth},
-              {"latency_s", link.latency}};
+  Json j{{"ranks", ranks},
+         {"scope", intra ? "intra-node" : "inter-node"},
+         {"bandwidth_Bps", link.bandwidth},
+         {"latency_s", link.latency}};
+  if (!intra && contention.limited) {
+    j["nic_share_Bps"] = contention.nic_share;
+    j["limited_by"] = {{"tier", contention.tier},
+                       {"subtree", contention.subtree},
+                       {"uplink_bandwidth_Bps", contention.uplink_bandwidth},
+                       {"concurrent_flows", contention.flows},
+                       {"direction", contention.upward ? "up" : "down"}};
+  }
+  return j;
 }
 
 }  // namespace
@@ -118,6 +128,11 @@ TrainingLayout training_layout(const scenarios::TrainingSpec& t) {
 }
 
 TrainingLinkPlan training_links(const scenarios::Scenario& s, const TrainingLayout& l) {
+  const FabricCuts cuts = fabric_cuts(s.cluster);
+  return training_links(s, l, &cuts);
+}
+
+TrainingLinkPlan training_links(const scenarios::Scenario& s, const TrainingLayout& l, const FabricCuts* cuts) {
   const scenarios::NodeGroup& g = node_group(s);
   TrainingLinkPlan plan;
   plan.intra_bandwidth = g.intra_bandwidth;
@@ -125,8 +140,8 @@ TrainingLinkPlan training_links(const scenarios::Scenario& s, const TrainingLayo
   // Between nodes each GPU gets its share of the node's NICs (DGX A100 and H100: one NIC per GPU,
   // NVIDIA DGX user guides), capped by the NIC-leaf link of the fabric's first tier. A transfer
   // crosses GPU-NIC, NIC-leaf, leaf-NIC, NIC-GPU: two NIC latencies and two first-tier links.
-  // Assumption: switch tiers above the leaf and their oversubscription are not modelled (the
-  // analytic step has no contention between groups).
+  // Switch tiers above the leaf: only where they are oversubscribed, as the capacity bound of
+  // training_contention.hpp (every group of a class at once, perfect ECMP), below.
   double nic = g.nics.bandwidth;
   double tier_latency = 0;
   if (!s.cluster.fabric.tiers.empty()) {
@@ -144,13 +159,16 @@ TrainingLinkPlan training_links(const scenarios::Scenario& s, const TrainingLayo
   plan.ep_intra = inside(int64_t{l.tp} * l.ep);
   plan.dp_intra = inside(int64_t{l.tp} * l.cp * l.dp);
   plan.pp_intra = inside(l.gpus());
+  const FabricCuts none;
+  const InterClasses inter_classes{!plan.tp_intra, !plan.cp_intra, !plan.ep_intra, !plan.dp_intra, !plan.pp_intra};
+  plan.contention = training_contention(cuts != nullptr ? *cuts : none, l, inter_classes, plan.inter_bandwidth);
   const GroupLink intra{plan.intra_bandwidth, plan.intra_latency, nullptr};
-  const GroupLink inter{plan.inter_bandwidth, plan.inter_latency, nullptr};
-  plan.links.tp = plan.tp_intra ? intra : inter;
-  plan.links.cp = plan.cp_intra ? intra : inter;
-  plan.links.ep = plan.ep_intra ? intra : inter;
-  plan.links.dp = plan.dp_intra ? intra : inter;
-  plan.links.pp = plan.pp_intra ? intra : inter;
+  const auto inter = [&](const ClassContention& c) { return GroupLink{c.bandwidth, plan.inter_latency, nullptr}; };
+  plan.links.tp = plan.tp_intra ? intra : inter(plan.contention.tp);
+  plan.links.cp = plan.cp_intra ? intra : inter(plan.contention.cp);
+  plan.links.ep = plan.ep_intra ? intra : inter(plan.contention.ep);
+  plan.links.dp = plan.dp_intra ? intra : inter(plan.contention.dp);
+  plan.links.pp = plan.pp_intra ? intra : inter(plan.contention.pp);
   return plan;
 }
 
@@ -194,13 +212,18 @@ void check_training(const scenarios::Scenario& s, scenarios::Diagnostics& diags)
   check_training_dynamics(s, diags);  // training_faults.cpp: checkpoint tier capacity, Young/Daly inputs
 }
 
-TrainingRunResult run_training(const scenarios::Scenario& s) {
+TrainingRunResult run_training(const scenarios::Scenario& s, bool with_cuts) {
   if (!s.training) throw std::invalid_argument("run_training: the scenario has no training section");
   const scenarios::TrainingSpec& t = *s.training;
   const scenarios::NodeGroup& g = node_group(s);
   TrainingRunResult out;
   out.layout = training_layout(t);
-  out.links = training_links(s, out.layout);
+  if (with_cuts) {
+    const FabricCuts cuts = fabric_cuts(s.cluster);
+    out.links = training_links(s, out.layout, &cuts);
+  } else {
+    out.links = training_links(s, out.layout, nullptr);
+  }
   out.gpus = out.layout.gpus();
   const auto costs = calibration::make_cost_model(g.gpu, s.profiles);
   calibration::TrainingStepOptions options;
@@ -261,11 +284,12 @@ std::string training_metrics_json(const scenarios::Scenario& s, const TrainingRu
                       {"pipeline_makespan", st.pipeline.makespan_s},
                       {"dp_exposed", st.dp_exposed_s},
                       {"optimizer", st.optimizer_s}};
-  j["links"] = {{"tp", link_json(run.links.links.tp, l.tp, run.links.tp_intra)},
-                {"cp", link_json(run.links.links.cp, l.cp, run.links.cp_intra)},
-                {"ep", link_json(run.links.links.ep, l.ep, run.links.ep_intra)},
-                {"dp", link_json(run.links.links.dp, l.dp * l.cp, run.links.dp_intra)},
-                {"pp", link_json(run.links.links.pp, l.pp, run.links.pp_intra)}};
+  const TrainingContention& c = run.links.contention;
+  j["links"] = {{"tp", link_json(run.links.links.tp, l.tp, run.links.tp_intra, c.tp)},
+                {"cp", link_json(run.links.links.cp, l.cp, run.links.cp_intra, c.cp)},
+                {"ep", link_json(run.links.links.ep, l.ep, run.links.ep_intra, c.ep)},
+                {"dp", link_json(run.links.links.dp, l.dp * l.cp, run.links.dp_intra, c.dp)},
+                {"pp", link_json(run.links.links.pp, l.pp, run.links.pp_intra, c.pp)}};
   j["simulated_time_s"] = run.simulated_time_s;
   if (run.flow) {
     // Flow fidelity only (training_flow.hpp), so that analytic runs keep their bytes.

@@ -76,6 +76,8 @@ SearchResult search_training_layouts(const scenarios::Scenario& s) {
   out.valid = static_cast<int64_t>(e.layouts.size());
   // One cost model for every layout: the same one `stratum run` builds for this GPU.
   const auto costs = calibration::make_cost_model(g.gpu, s.profiles);
+  // The cluster's oversubscribed tiers, once for every layout (training_contention.hpp).
+  const FabricCuts cuts = fabric_cuts(s.cluster);
   std::vector<SearchRow> rows;
   rows.reserve(e.layouts.size());
   for (size_t i = 0; i < e.layouts.size(); ++i) {
@@ -100,7 +102,7 @@ SearchResult search_training_layouts(const scenarios::Scenario& s) {
         const SearchRow& lighter = rows[rows.size() - back];
         if (lighter.fits) r.lightest_fitting = lighter.layout.recompute;
       }
-      const TrainingLinkPlan links = training_links(s, r.layout);
+      const TrainingLinkPlan links = training_links(s, r.layout, &cuts);
       const calibration::TrainingStep st =
           calibration::estimate_training_step(*costs, t.model, g.gpu, r.layout, links.links, options);
       r.step_time_s = st.step_time_s;

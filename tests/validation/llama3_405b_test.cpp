@@ -55,17 +55,33 @@ TEST(Llama3_405B, MfuAgainstTable4) {
   const fs::path dir = scratch_dir("llama3-405b-mfu");
   const nlohmann::json m = run(dir, "");
   // Published: 41 % BF16 MFU, 400 TFLOP/s per GPU (Table 4), inside the paper's 38-43 % band.
-  // Stratum's analytic estimate with the H100 roofline prior is 52.6 %: too fast, for the reasons
-  // docs/validation.md ("Llama 3 405B") lists (flat GEMM efficiency, no contention or pod
-  // oversubscription, FP32 gradient reduction and document masks not modelled). The band asserts
-  // that estimate (so a change to the model that moves it shows here), not the published one.
+  // Stratum's analytic estimate with the H100 roofline prior is 44.6 %, just above the band (the
+  // flow fidelity gives 40.9 %, inside it), for the reasons docs/validation.md ("Llama 3 405B")
+  // lists (flat GEMM efficiency, perfect ECMP over the pod uplinks, FP32 gradient reduction and
+  // document masks not modelled). The band asserts that estimate (so a change to the model that
+  // moves it shows here), not the published one.
   const double mfu = m["mfu"].get<double>();
   EXPECT_GT(mfu, 0.43) << "now inside or below the published 38-43 % band: update docs/validation.md";
-  EXPECT_NEAR(mfu, 0.526, 0.03);
+  EXPECT_NEAR(mfu, 0.446, 0.01);
+  // Two stages per 2,048-GPU pod, so the pipeline sends between stages 2k+1 and 2k+2 (and, with the
+  // interleaved schedule, from stage 15 back to stage 0) leave the pods through their 7:1 uplinks
+  // (sim/training_contention.hpp). A pod: 32 leaves, 64 spines with c = round(32 / 7) = 5 core
+  // links each at 50 GB/s, 16 TB/s up; 1,024 GPUs send forward out of it and 1,024 backward, at
+  // once: 16 TB/s / 2,048 = 7.8125 GB/s per send instead of the NIC's 50 GB/s.
+  const auto& pp = m["links"]["pp"];
+  EXPECT_EQ(pp["bandwidth_Bps"].get<double>(), 16e12 / 2048);
+  EXPECT_EQ(pp["nic_share_Bps"].get<double>(), 50e9);
+  EXPECT_EQ(pp["limited_by"]["tier"], "pod");
+  EXPECT_EQ(pp["limited_by"]["uplink_bandwidth_Bps"].get<double>(), 16e12);
+  EXPECT_EQ(pp["limited_by"]["concurrent_flows"].get<double>(), 2048);
+  // A data-parallel group is one stage's 1,024 GPUs, inside a pod: the NIC share.
+  EXPECT_EQ(m["links"]["dp"]["bandwidth_Bps"].get<double>(), 50e9);
+  EXPECT_FALSE(m["links"]["dp"].contains("limited_by"));
   // The bubble: (p - 1) / (m v) = 15 / 128 = 11.7 % for equal stages (Narayanan et al. SC'21
-  // section 2.2); the output layer and loss on the last stage and the p2p transfers add to it.
+  // section 2.2); the output layer and loss on the last stage and the p2p transfers add to it, the
+  // latter 4.3 ms each at the pod-uplink share against one-layer chunks of 12 ms forward: 35.1 %.
   EXPECT_GT(m["bubble_fraction"].get<double>(), 15.0 / 128);
-  EXPECT_LT(m["bubble_fraction"].get<double>(), 0.2);
+  EXPECT_NEAR(m["bubble_fraction"].get<double>(), 0.351, 0.03);
   fs::remove_all(dir);
 }
 

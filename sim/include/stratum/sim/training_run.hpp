@@ -12,6 +12,7 @@
 #include "stratum/scenarios/diagnostics.hpp"
 #include "stratum/scenarios/scenario.hpp"
 #include "stratum/sim/results_writer.hpp"
+#include "stratum/sim/training_contention.hpp"
 #include "stratum/sim/training_flow_report.hpp"
 #include "stratum/sim/training_trace.hpp"
 #include "stratum/sim/training_faults.hpp"
@@ -30,7 +31,17 @@ struct TrainingLinkPlan {
   bool tp_intra = true, cp_intra = true, ep_intra = true, dp_intra = true, pp_intra = true;
   double intra_bandwidth = 0, intra_latency = 0;  // NVLink / PCIe, from the node group
   double inter_bandwidth = 0, inter_latency = 0;  // NIC share per GPU, NIC-leaf-NIC
+  // Inter-node classes whose traffic leaves an oversubscribed switch subtree: their bandwidth is
+  // min(NIC share, uplink capacity / concurrent flows) (training_contention.hpp); `limited` only
+  // where a cut is below the NIC share, so full-bisection fabrics keep the NIC share.
+  TrainingContention contention;
 };
+// `cuts` (fabric_cuts of the scenario's cluster) bounds the inter-node classes by the oversubscribed
+// tiers; nullptr gives every inter-node class the NIC share (the `flow` fidelity's baseline, whose
+// own transfers show the contention). Callers pricing many layouts compute the cuts once.
+TrainingLinkPlan training_links(const scenarios::Scenario& scenario, const calibration::TrainingLayout& layout,
+                                const FabricCuts* cuts);
+// The same with the cluster's own cuts (builds its graph once per call).
 TrainingLinkPlan training_links(const scenarios::Scenario& scenario, const calibration::TrainingLayout& layout);
 
 // GPUs of the whole cluster (every node group).
@@ -61,8 +72,10 @@ struct TrainingRunResult {
   std::optional<TrainingDynamicsRun> dynamics;
 };
 
-// `scenario.training` must be set and pass check_training.
-TrainingRunResult run_training(const scenarios::Scenario& scenario);
+// `scenario.training` must be set and pass check_training. `with_cuts` false prices every
+// inter-node class at the NIC share (training_links with no cuts): the `flow` fidelity's analytic
+// baseline, whose own transfers then meet the oversubscribed tiers.
+TrainingRunResult run_training(const scenarios::Scenario& scenario, bool with_cuts = true);
 
 std::string training_metrics_json(const scenarios::Scenario& scenario, const TrainingRunResult& run);
 // steps.csv: step,start_s,end_s,step_time_s,tokens,tokens_per_s,mfu,hfu,tflops_per_gpu,bubble_fraction.
