@@ -113,10 +113,23 @@ void load_market(const pb::Market& m, Checker& c, Scenario& out) {
   MarketSpec market;
   bool ok = true;
   if (!m.has_on_demand_per_gpu_hour()) {
-    c.missing(p + ".on_demand_per_gpu_hour",
-              "the on-demand price of one GPU for one hour, such as \"12.29 USD\" (the catalogue has no verified "
-              "list prices)");
-    ok = false;
+    // The catalogue's list price of the cluster's GPU, when every node group has one GPU kind
+    // with a price.
+    std::string unpriced;
+    for (const NodeGroup& g : out.cluster.nodes) {
+      if (g.gpu.on_demand_usd_per_gpu_hour <= 0) unpriced = g.gpu.id;
+      if (g.gpu.id != out.cluster.nodes.front().gpu.id) unpriced = "several GPU kinds";
+      if (!unpriced.empty()) break;
+    }
+    if (out.cluster.nodes.empty() || !unpriced.empty()) {
+      c.missing(p + ".on_demand_per_gpu_hour",
+                "the on-demand price of one GPU for one hour, such as \"12.29 USD\" (the catalogue has no list price "
+                "for " + (unpriced.empty() ? std::string("this cluster") : "\"" + unpriced + "\"") + ")");
+      ok = false;
+    } else {
+      market.on_demand_usd_per_gpu_hour = out.cluster.nodes.front().gpu.on_demand_usd_per_gpu_hour;
+      market.on_demand_source = "catalogue: " + out.cluster.nodes.front().gpu.on_demand_source;
+    }
   } else {
     ok = price(c, p + ".on_demand_per_gpu_hour", m.on_demand_per_gpu_hour(), market.on_demand_usd_per_gpu_hour);
   }

@@ -50,18 +50,21 @@ Json cost_summary_json(const scenarios::Scenario& s, const calibration::CostEner
                      {"idle_power_w", g.gpu.idle_power_watts},
                      {"idle_power_source", g.gpu.idle_power_source}});
   }
-  return {{"on_demand_usd_per_gpu_hour", m.on_demand_usd_per_gpu_hour},
-          {"spot_usd_per_gpu_hour", m.spot_usd_per_gpu_hour},
-          {"on_demand_gpu_s", c.on_demand_gpu_s},
-          {"spot_gpu_s", c.spot_gpu_s},
-          {"busy_gpu_s", c.busy_gpu_s},
-          {"idle_gpu_s", c.idle_gpu_s},
-          {"spend_on_demand_usd", c.spend_on_demand_usd},
-          {"spend_spot_usd", c.spend_spot_usd},
-          {"cost_usd", c.cost_usd},
-          {"cost_usd_per_hour", simulated_time_s > 0 ? c.cost_usd / simulated_time_s * 3600.0 : 0.0},
-          {"energy_j", c.energy_j},
-          {"power", power}};
+  Json out = {{"on_demand_usd_per_gpu_hour", m.on_demand_usd_per_gpu_hour}};
+  // Only for a catalogue price, so that results with the scenario's own price keep their bytes.
+  if (!m.on_demand_source.empty()) out["on_demand_source"] = m.on_demand_source;
+  out["spot_usd_per_gpu_hour"] = m.spot_usd_per_gpu_hour;
+  out["on_demand_gpu_s"] = c.on_demand_gpu_s;
+  out["spot_gpu_s"] = c.spot_gpu_s;
+  out["busy_gpu_s"] = c.busy_gpu_s;
+  out["idle_gpu_s"] = c.idle_gpu_s;
+  out["spend_on_demand_usd"] = c.spend_on_demand_usd;
+  out["spend_spot_usd"] = c.spend_spot_usd;
+  out["cost_usd"] = c.cost_usd;
+  out["cost_usd_per_hour"] = simulated_time_s > 0 ? c.cost_usd / simulated_time_s * 3600.0 : 0.0;
+  out["energy_j"] = c.energy_j;
+  out["power"] = power;
+  return out;
 }
 
 namespace {

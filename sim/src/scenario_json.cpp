@@ -116,6 +116,7 @@ std::string scenario_to_json(const scenarios::Scenario& s) {
                               {"spot_usd_per_gpu_hour", m.spot_usd_per_gpu_hour},
                               {"spot_fraction", m.spot_fraction},
                               {"operational_complexity", m.operational_complexity}};
+    if (!m.on_demand_source.empty()) j["cluster"]["market"]["on_demand_source"] = m.on_demand_source;
   }
   j["fidelity"] = s.fidelity == scenarios::CommFidelity::kFlow ? "flow" : "analytic";
   if (s.collectives) {

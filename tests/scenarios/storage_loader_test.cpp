@@ -104,11 +104,27 @@ TEST(StorageLoader, NegativeAndUnitlessPricesAreErrors) {
             "F:4:12: error: cluster.market.spot_fraction is 1.5; expected a number from 0 to 1\n"
             "F:4:31: error: cluster.market.operational_complexity is 0; expected a number greater than 0 and at most "
             "1000\n");
-  EXPECT_EQ(errors("missing.pbtxt", scenario("  market { spot_discount: 0.5 spot_per_gpu_hour: \"1 USD\" }\n")),
+  // An A100 has no catalogue list price, so the market must give one.
+  std::string a100 = scenario("  market { spot_discount: 0.5 spot_per_gpu_hour: \"1 USD\" }\n");
+  a100.replace(a100.find("h100-sxm5-80gb"), 14, "a100-sxm4-80gb");
+  EXPECT_EQ(errors("missing.pbtxt", a100),
             "F:3:3: error: cluster.market.on_demand_per_gpu_hour is missing; expected the on-demand price of one GPU "
-            "for one hour, such as \"12.29 USD\" (the catalogue has no verified list prices)\n"
+            "for one hour, such as \"12.29 USD\" (the catalogue has no list price for \"a100-sxm4-80gb\")\n"
             "F:3:12: error: cluster.market has both spot_per_gpu_hour and spot_discount; expected at most one of "
             "them\n");
+}
+
+TEST(StorageLoader, OnDemandPriceDefaultsToTheCataloguesListPrice) {
+  // gpus.pbtxt: AWS p5.48xlarge on demand, 98.32 USD per hour / 8 H100 (secondary reports).
+  std::optional<Scenario> s;
+  ASSERT_EQ(errors("list.pbtxt", scenario("  market { spot_discount: 0.6 }\n"), &s), "");
+  EXPECT_DOUBLE_EQ(s->cluster.market->on_demand_usd_per_gpu_hour, 12.29);
+  EXPECT_NEAR(s->cluster.market->spot_usd_per_gpu_hour, 12.29 * 0.4, 1e-12);
+  EXPECT_EQ(s->cluster.market->on_demand_source.rfind("catalogue: AWS p5.48xlarge on demand", 0), 0u);
+  // A price in the scenario wins, and then no source is recorded.
+  ASSERT_EQ(errors("own.pbtxt", scenario("  market { on_demand_per_gpu_hour: \"10 USD\" }\n"), &s), "");
+  EXPECT_DOUBLE_EQ(s->cluster.market->on_demand_usd_per_gpu_hour, 10);
+  EXPECT_TRUE(s->cluster.market->on_demand_source.empty());
 }
 
 TEST(StorageLoader, BadTiersAreReportedAtTheirFields) {

@@ -25,6 +25,10 @@ struct GpuSpec {
   // measurement cited (catalog.cpp kIdlePowerShareOfTdp).
   double idle_power_watts = 0;
   std::string idle_power_source;  // where idle_power comes from; "assumption: 10 % of TDP" by default
+  // A cloud list price per GPU-hour on demand (catalogue on_demand_per_gpu_hour), cluster.market's
+  // default; 0 when the catalogue has none. on_demand_source says where it comes from.
+  double on_demand_usd_per_gpu_hour = 0;
+  std::string on_demand_source;
 };
 
 }  // namespace stratum::scenarios

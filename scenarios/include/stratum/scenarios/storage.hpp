@@ -41,6 +41,9 @@ struct MarketSpec {
   double spot_usd_per_gpu_hour = 0;   // resolved: given, or on-demand x (1 - discount), or on-demand
   double spot_fraction = 0;           // share of GPU time bought as spot when nothing else says
   double operational_complexity = 1;  // divisor of the cost index
+  // Set when the on-demand price is the catalogue's list price of the cluster's GPU (the market
+  // gave none): "catalogue: " and the GPU's on_demand_source. Empty when the scenario gave it.
+  std::string on_demand_source;
 };
 
 }  // namespace stratum::scenarios
