@@ -14,6 +14,7 @@
 #include "serving_faults_loader.hpp"
 #include "precision_pb.hpp"
 #include "prefix_caching_loader.hpp"
+#include "rate_profile_loader.hpp"
 #include "replica_loader.hpp"
 #include "serving_extras.hpp"
 #include "storage_loader.hpp"
@@ -804,11 +805,19 @@ class Builder {
         break;
       case pb::Workload::kPoisson:
         out.kind = WorkloadKind::kPoisson;
-        rate(p + ".poisson.rate", w.poisson().has_rate(), w.poisson().rate(), out.rate_per_s);
+        if (w.poisson().has_rate_profile()) {
+          detail::load_rate_profile(w.poisson().rate_profile(), w.poisson().has_rate(), p + ".poisson", c_, out);
+        } else {
+          rate(p + ".poisson.rate", w.poisson().has_rate(), w.poisson().rate(), out.rate_per_s);
+        }
         break;
       case pb::Workload::kGamma:
         out.kind = WorkloadKind::kGamma;
-        rate(p + ".gamma.rate", w.gamma().has_rate(), w.gamma().rate(), out.rate_per_s);
+        if (w.gamma().has_rate_profile()) {
+          detail::load_rate_profile(w.gamma().rate_profile(), w.gamma().has_rate(), p + ".gamma", c_, out);
+        } else {
+          rate(p + ".gamma.rate", w.gamma().has_rate(), w.gamma().rate(), out.rate_per_s);
+        }
         if (!w.gamma().has_cv()) {
           c_.missing(p + ".gamma.cv", "a coefficient of variation greater than 0 (1 = Poisson)");
         } else if (c_.real_range(p + ".gamma.cv", w.gamma().cv(), 0, true, kMaxCv, "greater than 0 and at most 100")) {

@@ -205,6 +205,14 @@ std::string scenario_to_json(const scenarios::Scenario& s) {
     // Issue 6 quantisation and MoE routing: written only when they apply, so other run.json files stay as they were.
     if (v.activations) j["serving"]["activations"] = scenarios::to_string(*v.activations);
     if (v.model.experts > 0) j["serving"]["moe"] = {{"zipf_skew", v.moe.zipf_skew}};
+    // A time-varying arrival rate (issue 8): written only when set, like the fields below.
+    if (w.rate_profile) {
+      Json points = Json::array();
+      for (const scenarios::RatePointSpec& pt : w.rate_profile->points) {
+        points.push_back({{"at_s", pt.at_s}, {"rate_per_s", pt.rate_per_s}});
+      }
+      j["serving"]["workload"]["rate_profile"] = {{"points", points}, {"period_s", w.rate_profile->period_s}};
+    }
     // Issue 6 classes, admission and speculative decoding: likewise only when set.
     auto slo_of = [](const scenarios::SloSpec& o) {
       Json x = Json::object();

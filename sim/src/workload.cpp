@@ -6,6 +6,7 @@
 
 #include "stratum/scenarios/trace.hpp"
 #include "stratum/sim/priority_classes.hpp"
+#include "stratum/sim/rate_profile.hpp"
 
 namespace stratum::sim {
 namespace {
@@ -90,6 +91,17 @@ std::vector<RequestRecord> replay_trace(const WorkloadSpec& spec, scenarios::Dia
   return out;
 }
 
+// The next synthetic request, arriving at t: its id, then its prompt and output lengths drawn
+// from the run's generator (always in this order, so that a run is reproducible).
+void add_request(const WorkloadSpec& spec, double t, std::mt19937_64& rng, std::vector<RequestRecord>& out) {
+  RequestRecord r;
+  r.id = out.size();
+  r.arrival_s = t;
+  r.input_tokens = draw_length(spec.input, rng);
+  r.output_tokens = draw_length(spec.output, rng);
+  out.push_back(r);
+}
+
 std::vector<RequestRecord> synthesize(const WorkloadSpec& spec, uint64_t seed) {
   std::vector<RequestRecord> out;
   std::mt19937_64 rng(seed);
@@ -107,12 +119,36 @@ std::vector<RequestRecord> synthesize(const WorkloadSpec& spec, uint64_t seed) {
       case WorkloadKind::kTrace: break;
     }
     if (!within_limits(spec, out.size(), t)) break;
-    RequestRecord r;
-    r.id = out.size();
-    r.arrival_s = t;
-    r.input_tokens = draw_length(spec.input, rng);
-    r.output_tokens = draw_length(spec.output, rng);
-    out.push_back(r);
+    add_request(spec, t, rng, out);
+  }
+  return out;
+}
+
+// Arrivals whose rate follows serving.workload.<process>.rate_profile, by time inversion: a
+// stationary process of rate 1 (gaps s_i) mapped through the inverse of the integrated rate,
+// t_i = Lambda^-1(s_1 + ... + s_i). With exponential gaps this is exactly the non-homogeneous
+// Poisson process of rate lambda(t) (Cinlar 1975, "Introduction to Stochastic Processes";
+// Law, "Simulation Modeling and Analysis", 5th ed. 2015, section 8.6.2); with gamma gaps it is the
+// inversion method for a non-stationary renewal process, whose arrival rate follows lambda(t)
+// while its variability is the stationary process's (Gerhardt and Nelson 2009, "Transforming
+// renewal processes for simulation of nonstationary arrival processes", INFORMS Journal on
+// Computing 21(4)). One draw per gap from the run's generator, then the lengths, as synthesize().
+std::vector<RequestRecord> synthesize_profile(const WorkloadSpec& spec, uint64_t seed) {
+  std::vector<RequestRecord> out;
+  std::mt19937_64 rng(seed);
+  const RateProfile profile(*spec.rate_profile);
+  // Gamma gaps of mean 1 and coefficient of variation cv: shape 1/cv^2, scale cv^2.
+  const double shape = 1.0 / (spec.cv * spec.cv);
+  std::gamma_distribution<double> gamma(shape, 1.0 / shape);
+  std::exponential_distribution<double> exponential(1.0);
+  double s = 0, t = 0;
+  while (true) {
+    s += spec.kind == WorkloadKind::kGamma ? gamma(rng) : exponential(rng);
+    // Lambda^-1 is non-decreasing; the max keeps arrivals in order against round-off where two
+    // segments of the profile meet.
+    t = std::max(t, profile.inverse(s));
+    if (!std::isfinite(t) || !within_limits(spec, out.size(), t)) break;
+    add_request(spec, t, rng, out);
   }
   return out;
 }
@@ -130,6 +166,8 @@ std::vector<RequestRecord> build_workload(const scenarios::Scenario& scenario, s
     diags.error(scenario.where("serving.workload"),
                 "a synthetic workload never ends; expected max_requests or duration");
     return {};
+  } else if (spec.rate_profile) {
+    out = synthesize_profile(spec, scenario.seed);
   } else {
     out = synthesize(spec, scenario.seed);
   }

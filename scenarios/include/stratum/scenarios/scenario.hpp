@@ -165,6 +165,18 @@ struct LengthDistribution {
 };
 
 enum class WorkloadKind { kTrace, kPoisson, kGamma, kFixedRate };
+
+// A time-varying arrival rate (poisson.rate_profile, gamma.rate_profile): linear between points,
+// the first at 0 s, times non-decreasing; repeated every period_s when that is above 0, else the
+// last point's rate holds after it. sim/include/stratum/sim/rate_profile.hpp integrates it.
+struct RatePointSpec {
+  double at_s = 0;
+  double rate_per_s = 0;
+};
+struct RateProfileSpec {
+  std::vector<RatePointSpec> points;
+  double period_s = 0;  // 0: not repeated
+};
 enum class TraceFormat { kAzureCsv, kMooncakeJsonl };
 
 struct WorkloadSpec {
@@ -177,6 +189,7 @@ struct WorkloadSpec {
   // Synthetic arrivals.
   double rate_per_s = 0;        // mean arrival rate
   double cv = 1.0;              // gamma: coefficient of variation of inter-arrival times
+  std::optional<RateProfileSpec> rate_profile;  // poisson, gamma: replaces rate_per_s (left 0)
   LengthDistribution input;     // prompt tokens
   LengthDistribution output;    // generated tokens
   // Limits for both: stop after this many requests or this much simulated time (0 = no limit).
