@@ -35,33 +35,33 @@ LayoutEnumeration enumerate_layouts(const scenarios::ModelSpec& model, const Lay
           for (const auto& [schedule, virtual_stages] : kSchedules) {
             if (schedule == PipelineSchedule::kInterleaved && pp < 2) continue;
             for (const bool counted : {false, true}) {
-            if (counted ? !counted_split : !even_split) continue;
-            for (int64_t mb : kMicroBatches) {
-              for (int sp = 0; sp <= (tp > 1 ? 1 : 0); ++sp) {
-                for (int zero = 0; zero <= 3; ++zero) {
-                  for (Recompute rc : kRecompute) {
-                    ++out.candidates;
-                    TrainingLayout l;
-                    l.dp = static_cast<int>(dp);
-                    l.tp = static_cast<int>(tp);
-                    l.pp = static_cast<int>(pp);
-                    l.cp = static_cast<int>(cp);
-                    l.ep = static_cast<int>(ep);
-                    l.virtual_stages = virtual_stages;
-                    l.micro_batch = mb;
-                    l.global_batch = space.global_batch;
-                    l.seq_len = space.seq_len;
-                    l.sequence_parallel = sp == 1;
-                    l.zero_stage = zero;
-                    l.recompute = rc;
-                    l.schedule = schedule;
-                    l.precision = space.precision;
-                    l.account_for_embedding = l.account_for_loss = counted;
-                    if (validate_layout(l, model, space.gpus).empty()) out.layouts.push_back(l);
+              if (counted ? !counted_split : !even_split) continue;
+              for (int64_t mb : kMicroBatches) {
+                for (int sp = 0; sp <= (tp > 1 ? 1 : 0); ++sp) {
+                  for (int zero = 0; zero <= 3; ++zero) {
+                    for (Recompute rc : kRecompute) {
+                      ++out.candidates;
+                      TrainingLayout l;
+                      l.dp = static_cast<int>(dp);
+                      l.tp = static_cast<int>(tp);
+                      l.pp = static_cast<int>(pp);
+                      l.cp = static_cast<int>(cp);
+                      l.ep = static_cast<int>(ep);
+                      l.virtual_stages = virtual_stages;
+                      l.micro_batch = mb;
+                      l.global_batch = space.global_batch;
+                      l.seq_len = space.seq_len;
+                      l.sequence_parallel = sp == 1;
+                      l.zero_stage = zero;
+                      l.recompute = rc;
+                      l.schedule = schedule;
+                      l.precision = space.precision;
+                      l.account_for_embedding = l.account_for_loss = counted;
+                      if (validate_layout(l, model, space.gpus).empty()) out.layouts.push_back(l);
+                    }
                   }
                 }
               }
-            }
             }
           }
         }

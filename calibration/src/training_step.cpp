@@ -252,8 +252,12 @@ TrainingStep estimate_training_step(const CostModel& costs, const scenarios::Mod
   const Megatron2021GradientBytes g21 = torch_ddp ? megatron2021_torch_ddp_bytes(l.micro_batches())
                                                   : megatron2021_gradient_bytes(l.precision, l.micro_batches());
   if (legacy_gradients || torch_ddp) {
-    const double accumulate = costs.elementwise(out.memory.parameters / v * g21.accumulate_per_micro_batch).seconds;
-    for (double& b : times.backward_s) b += accumulate;
+    // Each virtual stage accumulates its stage's parameters over its v chunks (approximation: the
+    // stage's parameters split evenly over its chunks).
+    for (size_t k = 0; k < n_virtual; ++k) {
+      const double params = out.memory.stage_parameters[k % static_cast<size_t>(p)] / v;
+      times.backward_s[k] += costs.elementwise(params * g21.accumulate_per_micro_batch).seconds;
+    }
   }
   if (p > 1) {
     // Narayanan SC'21 section 4.1, scatter/gather: each of the t ranks sends 1/t of the boundary

@@ -19,7 +19,7 @@ double KpaAutoscaler::average(double now, double window_s) const {
 }
 
 // autoscaler.go Scale (Knative Serving 1.14).
-int KpaAutoscaler::decide(double now, double concurrency, int ready) {
+int KpaAutoscaler::decide(double now, double concurrency, int ready, bool keep_sample) {
   samples_.push_back({now, concurrency});
   while (!samples_.empty() && samples_.front().time_s <= now - config_.stable_window_s) samples_.pop_front();
   stable_ = average(now, config_.stable_window_s);
@@ -60,6 +60,7 @@ int KpaAutoscaler::decide(double now, double concurrency, int ready) {
   } else {
     zero_since_s_ = -1;
   }
+  if (!keep_sample) samples_.pop_back();
   return desired;
 }
 

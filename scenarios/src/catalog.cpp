@@ -82,14 +82,18 @@ void check_gpu(const pb::Gpu& g, const std::string& path, Checker& c, GpuSpec& o
     out.idle_power_watts = kIdlePowerShareOfTdp * out.tdp_watts;
     out.idle_power_source = "assumption: 10 % of TDP";
   }
+  // A list price is above 0: a GPU without one omits it (a market may still price GPUs at 0).
   if (g.has_on_demand_per_gpu_hour()) {
     const std::string p = path + ".on_demand_per_gpu_hour";
-    c.quantity_range(p, g.on_demand_per_gpu_hour(), Quantity::kMoney, out.on_demand_usd_per_gpu_hour, 0, true, 1e4,
-                     "greater than 0 and at most 10000 USD per GPU-hour");
+    c.quantity_range(p, g.on_demand_per_gpu_hour(), Quantity::kMoney, out.on_demand_usd_per_gpu_hour, 0, true,
+                     kMaxUsdPerGpuHour, "greater than 0 and at most 10000 USD per GPU-hour");
     if (!g.has_on_demand_source() || g.on_demand_source().empty()) {
       c.missing(path + ".on_demand_source", "the provider, instance, date and report the price comes from");
     }
     out.on_demand_source = g.on_demand_source();
+  } else if (g.has_on_demand_source()) {
+    c.error(path + ".on_demand_source", path + ".on_demand_source is set without on_demand_per_gpu_hour; expected "
+                                               "both or neither");
   }
   if (g.has_peak_bf16() && g.has_peak_fp16() && out.peak_bf16_flops == 0 && out.peak_fp16_flops == 0) {
     c.error(path + ".peak_bf16", path + " has neither BF16 nor FP16 throughput; expected at least one above 0");

@@ -15,9 +15,6 @@ namespace {
 constexpr double kMaxCapacity = 1e18;
 constexpr double kMaxBandwidth = 1e15;
 constexpr double kMaxLatency = 10.0;
-// 10,000 USD per GPU-hour is over 100 times any public on-demand list price of a data-centre GPU
-// (assumption: a bound that catches unit slips, e.g. a monthly price).
-constexpr double kMaxPricePerGpuHour = 1e4;
 constexpr double kMaxComplexity = 1000;
 
 // Defaults per kind (REFERENCES.md, "Hardware" and "Operations", which name their sources):
@@ -104,7 +101,7 @@ void load_storage(const pb::Storage& s, Checker& c, Scenario& out) {
 
 // A price per GPU-hour in USD, at least 0.
 bool price(Checker& c, const std::string& path, const std::string& text, double& value) {
-  return c.quantity_range(path, text, Quantity::kMoney, value, 0, false, kMaxPricePerGpuHour,
+  return c.quantity_range(path, text, Quantity::kMoney, value, 0, false, kMaxUsdPerGpuHour,
                           "from 0 USD to 10000 USD per GPU-hour");
 }
 
@@ -115,16 +112,19 @@ void load_market(const pb::Market& m, Checker& c, Scenario& out) {
   if (!m.has_on_demand_per_gpu_hour()) {
     // The catalogue's list price of the cluster's GPU, when every node group has one GPU kind
     // with a price.
-    std::string unpriced;
+    // Why the catalogue cannot give the price (empty: it can).
+    std::string why = out.cluster.nodes.empty() ? "the cluster has no valid node group" : "";
     for (const NodeGroup& g : out.cluster.nodes) {
-      if (g.gpu.on_demand_usd_per_gpu_hour <= 0) unpriced = g.gpu.id;
-      if (g.gpu.id != out.cluster.nodes.front().gpu.id) unpriced = "several GPU kinds";
-      if (!unpriced.empty()) break;
+      if (!why.empty()) break;
+      if (g.gpu.id != out.cluster.nodes.front().gpu.id) {
+        why = "the cluster has several GPU kinds";
+      } else if (g.gpu.on_demand_usd_per_gpu_hour <= 0) {
+        why = "the catalogue has no list price for " + (g.gpu.id.empty() ? std::string("this GPU") : "\"" + g.gpu.id + "\"");
+      }
     }
-    if (out.cluster.nodes.empty() || !unpriced.empty()) {
+    if (!why.empty()) {
       c.missing(p + ".on_demand_per_gpu_hour",
-                "the on-demand price of one GPU for one hour, such as \"12.29 USD\" (the catalogue has no list price "
-                "for " + (unpriced.empty() ? std::string("this cluster") : "\"" + unpriced + "\"") + ")");
+                "the on-demand price of one GPU for one hour, such as \"12.29 USD\" (" + why + ")");
       ok = false;
     } else {
       market.on_demand_usd_per_gpu_hour = out.cluster.nodes.front().gpu.on_demand_usd_per_gpu_hour;

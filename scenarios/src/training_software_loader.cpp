@@ -40,18 +40,18 @@ void load_training_software(const pb::Training& m, Checker& c, TrainingSpec& spe
     // (megatron/arguments.py); torch DDP has no ZeRO.
     const std::string what = "training.software.gradients MEGATRON_LM_2021_TORCH_DDP with ";
     if (spec.pp > 1) {
-      c.error("training.software.gradients",
+      c.error("training.layout.pp",
               what + "training.layout.pp " + std::to_string(spec.pp) +
                   "; expected pp 1 (Megatron-LM 2021 deferred torch DDP's reduction only without pipelining) or "
                   "gradients MEGATRON_LM_2021");
     }
     if (spec.zero_stage > 0) {
-      c.error("training.software.gradients",
+      c.error("training.layout.zero_stage",
               what + "training.layout.zero_stage " + std::to_string(spec.zero_stage) +
                   "; expected zero_stage 0 (PyTorch DDP has no ZeRO) or gradients OVERLAPPED");
     }
     if (spec.precision != Precision::kFp16) {
-      c.error("training.software.gradients",
+      c.error("training.precision",
               what + "training.precision " + std::string(to_string(spec.precision)) +
                   "; expected FP16 (Megatron-LM 2021 required the local DDP under --bf16)");
     }

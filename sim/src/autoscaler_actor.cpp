@@ -122,7 +122,7 @@ void run_kpa(ServingShared& shared, ReplicaFleet& fleet, const scenarios::Autosc
     const double now = sg4::Engine::get_clock();
     const bool poke = poked && now < t;
     poked = false;
-    desired = kpa.decide(poke ? now : t, static_cast<double>(fleet.in_flight()), fleet.ready());
+    desired = kpa.decide(poke ? now : t, static_cast<double>(fleet.in_flight()), fleet.ready(), /*keep_sample=*/!poke);
     fleet.scale_to(desired);
     if (!poke) ++k;
   }

@@ -39,6 +39,10 @@ FabricCuts fabric_cuts(const ClusterGraph& graph) {
   FabricCuts cuts;
   const FabricIndex& index = graph.fabric_index();
   cuts.subtree_of_gpu.assign(static_cast<size_t>(graph.gpu_count()), {-1, -1});
+  cuts.node_of_gpu.resize(static_cast<size_t>(graph.gpu_count()));
+  for (int g = 0; g < graph.gpu_count(); ++g) {
+    cuts.node_of_gpu[static_cast<size_t>(g)] = graph.vertex(graph.gpu(g)).node;
+  }
   if (index.empty() || index.leaves.empty()) return cuts;
   const size_t leaves = index.leaves.size();
   // The leaf each GPU's traffic enters: its own NIC's (per-GPU NICs) or its node's first NIC's
@@ -129,6 +133,7 @@ FabricCuts fabric_cuts(const scenarios::ClusterSpec& cluster) {
 CutLoad::CutLoad(const FabricCuts& cuts) : cuts_(cuts), out_(cuts.subtrees.size(), 0), in_(cuts.subtrees.size(), 0) {}
 
 void CutLoad::add(int from, int to, double weight) {
+  if (cuts_.node_of_gpu[static_cast<size_t>(from)] == cuts_.node_of_gpu[static_cast<size_t>(to)]) return;
   const auto& a = cuts_.subtree_of_gpu[static_cast<size_t>(from)];
   const auto& b = cuts_.subtree_of_gpu[static_cast<size_t>(to)];
   for (size_t level = 0; level < a.size(); ++level) {

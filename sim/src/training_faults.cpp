@@ -153,18 +153,21 @@ TrainingDynamicsRun run_training_dynamics(const scenarios::Scenario& s, const ca
   const auto costs = calibration::make_cost_model(group(s).gpu, s.profiles);
   double full_estimate = 0;
   std::optional<FabricCuts> cuts;  // the cluster's oversubscribed tiers, built on first use
+  const calibration::TrainingStepOptions options = training_step_options(t);  // as the run's own step
   in.step_time = [&](int dp) -> double {
     if (dp == full.dp) return step.step_time_s;
     calibration::TrainingLayout l = full;
     l.dp = dp;
     if (!calibration::validate_layout(l, t.model, l.gpus()).empty()) return 0;
-    if (!calibration::training_memory(t.model, group(s).gpu, l).fits()) return 0;
+    if (!calibration::training_memory(t.model, group(s).gpu, l, options.memory).fits()) return 0;
     if (!cuts) cuts = fabric_cuts(s.cluster);
     const TrainingLinkPlan links = training_links(s, l, &*cuts);
-    const double est = calibration::estimate_training_step(*costs, t.model, group(s).gpu, l, links.links).step_time_s;
+    const double est =
+        calibration::estimate_training_step(*costs, t.model, group(s).gpu, l, links.links, options).step_time_s;
     if (full_estimate == 0) {
       full_estimate = calibration::estimate_training_step(*costs, t.model, group(s).gpu, full,
-                                                          training_links(s, full, &*cuts).links).step_time_s;
+                                                          training_links(s, full, &*cuts).links, options)
+                          .step_time_s;
     }
     return full_estimate > 0 ? step.step_time_s * est / full_estimate : est;
   };

@@ -544,7 +544,7 @@ TrainingRunResult run_training_flow(const scenarios::Scenario& s) {
   }
 
   // Data-parallel gradient buckets (calibration::gradient_buckets: Megatron-Core's default bucket of
-  // max(40M, 1M x dp) parameters of 16-bit gradients, or PyTorch DDP's 25 MB), each stage with its
+  // max(40M, 1M x dp x cp) parameters of 16-bit gradients, or PyTorch DDP's 25 MB), each stage with its
   // own parameters as the analytic step prices them.
   const std::vector<double>& stage_params = base.memory.stage_parameters;
   plan.legacy = t.software.gradients == scenarios::TrainingGradients::kMegatron2021 && l.zero_stage == 0;
@@ -600,9 +600,7 @@ TrainingRunResult run_training_flow(const scenarios::Scenario& s) {
       }
     }
   } else if (nd > 1) {
-    calibration::TrainingStepOptions options;
-    options.software = t.software;
-    const calibration::GradientBuckets buckets = calibration::gradient_buckets(options, l);
+    const calibration::GradientBuckets buckets = calibration::gradient_buckets(training_step_options(t), l);
     const auto kind = buckets.kind;
     const auto op = kind == CollectiveKind::kAllReduce ? CollectiveOp::kAllReduce : CollectiveOp::kReduceScatter;
     const bool torch_ddp = t.software.gradients == scenarios::TrainingGradients::kMegatron2021TorchDdp;

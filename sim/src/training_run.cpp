@@ -127,6 +127,13 @@ TrainingLayout training_layout(const scenarios::TrainingSpec& t) {
   return l;
 }
 
+calibration::TrainingStepOptions training_step_options(const scenarios::TrainingSpec& t) {
+  calibration::TrainingStepOptions options;
+  options.software = t.software;       // training.software (scenarios/training_software.hpp)
+  options.memory.dropout = t.dropout;  // training.layout.dropout
+  return options;
+}
+
 TrainingLinkPlan training_links(const scenarios::Scenario& s, const TrainingLayout& l) {
   const FabricCuts cuts = fabric_cuts(s.cluster);
   return training_links(s, l, &cuts);
@@ -226,10 +233,8 @@ TrainingRunResult run_training(const scenarios::Scenario& s, bool with_cuts) {
   }
   out.gpus = out.layout.gpus();
   const auto costs = calibration::make_cost_model(g.gpu, s.profiles);
-  calibration::TrainingStepOptions options;
-  options.software = t.software;  // training.software (scenarios/training_software.hpp)
-  options.memory.dropout = t.dropout;  // training.layout.dropout
-  out.step = calibration::estimate_training_step(*costs, t.model, g.gpu, out.layout, out.links.links, options);
+  out.step = calibration::estimate_training_step(*costs, t.model, g.gpu, out.layout, out.links.links,
+                                                 training_step_options(t));
   // Every step is the same analytic step: nothing in the model varies between steps (no data-
   // dependent sequence lengths, no contention from other jobs, no failures).
   out.step_start_s.reserve(static_cast<size_t>(t.steps));

@@ -163,6 +163,18 @@ TEST(Knative, ScalesToZeroAfterTheGracePeriodAndBackOnDemand) {
   EXPECT_EQ(kpa.decide(38, 1, 0), 1);
 }
 
+TEST(Knative, APokeDecidesWithoutKeepingItsSample) {
+  // At zero, a request held at 36.5 s pokes the autoscaler (MultiScaler.Poke): the decision sees
+  // it (1 replica) but the windows keep only the ticks' samples, so the 38 s tick, with nothing in
+  // flight, averages zeros again (and keeps the new replica for its grace period).
+  KpaAutoscaler kpa{KpaConfig{}};
+  EXPECT_EQ(kpa.decide(2, 0, 0), 0);
+  EXPECT_EQ(kpa.decide(36.5, 1, 0, /*keep_sample=*/false), 1);
+  EXPECT_DOUBLE_EQ(kpa.stable_average(), 0.5);  // the 2 s tick's 0 and the poke's 1
+  EXPECT_EQ(kpa.decide(38, 0, 1), 1);
+  EXPECT_DOUBLE_EQ(kpa.stable_average(), 0.0);
+}
+
 TEST(Knative, MinAndMaxScaleBound) {
   KpaConfig c;
   c.min_replicas = 1;

@@ -50,12 +50,12 @@ TEST(TrainingSoftwareLoader, LayoutsThe2021CodeCannotRunAreRejectedAtTheField) {
   EXPECT_EQ(errors("torch.pbtxt", scenario("  precision: BF16\n"
                                            "  layout { dp: 2 pp: 8 zero_stage: 1 }\n"
                                            "  software { gradients: MEGATRON_LM_2021_TORCH_DDP }\n")),
-            "F:9:14: error: training.software.gradients MEGATRON_LM_2021_TORCH_DDP with training.layout.pp 8; "
+            "F:8:18: error: training.software.gradients MEGATRON_LM_2021_TORCH_DDP with training.layout.pp 8; "
             "expected pp 1 (Megatron-LM 2021 deferred torch DDP's reduction only without pipelining) or gradients "
             "MEGATRON_LM_2021\n"
-            "F:9:14: error: training.software.gradients MEGATRON_LM_2021_TORCH_DDP with training.layout.zero_stage 1; "
+            "F:8:24: error: training.software.gradients MEGATRON_LM_2021_TORCH_DDP with training.layout.zero_stage 1; "
             "expected zero_stage 0 (PyTorch DDP has no ZeRO) or gradients OVERLAPPED\n"
-            "F:9:14: error: training.software.gradients MEGATRON_LM_2021_TORCH_DDP with training.precision BF16; "
+            "F:7:3: error: training.software.gradients MEGATRON_LM_2021_TORCH_DDP with training.precision BF16; "
             "expected FP16 (Megatron-LM 2021 required the local DDP under --bf16)\n");
   std::optional<Scenario> s;
   ASSERT_EQ(errors("torch-ok.pbtxt", scenario("  precision: FP16\n  layout { dp: 16 }\n"

@@ -145,6 +145,34 @@ TEST(TrainingContention, ExpertAllToAllSplitsEachFlowOverItsPeers) {
   EXPECT_EQ(plan.contention.ep.subtree, "pod0");
 }
 
+TEST(TrainingContention, RailLeavesCountOnlyTrafficBetweenNodes) {
+  // Two nodes of 8 H100 on a rail-optimized fabric with one spine: rail leaf i holds NIC i of each
+  // node (2 x 50 GB/s) under one 100 Gb/s = 12.5 GB/s uplink. Mixtral 8x7B, tp 2, ep 8: an expert
+  // group is GPUs t, t + 2, ..., t + 14, four on each node; each GPU sends 1/7 of its traffic to
+  // each of its 7 peers: 3 on its own node over NVLink (not through the fabric, though their NICs
+  // sit on other rails), 1 on the other node on its own rail (through its leaf only) and 3 on the
+  // other node's other rails, up through its leaf. Rail leaf 0 holds GPU 0 and GPU 8, each sending
+  // 3/7 up: 6/7 flows, 12.5 GB/s / (6/7) = 14.58 GB/s. Counting the NVLink peers too would give
+  // 12/7 flows and half that.
+  const std::string text =
+      "cluster {\n"
+      "  nodes { id: \"n\" count: 2 gpu: \"h100-sxm5-80gb\" gpus_per_node: 8 intra: NVSWITCH\n"
+      "          nics { per_gpu {} bandwidth: \"400 Gb/s\" } }\n"
+      "  fabric { rail_optimized { spines: 1 radix: 16 }\n"
+      "           tier { bandwidth: \"400 Gb/s\" latency: \"1 us\" } tier { bandwidth: \"100 Gb/s\" latency: \"1 us\" } }\n"
+      "}\n"
+      "training { model: \"mixtral-8x7b\" global_batch: 16 seq_len: 4096 micro_batch: 1\n"
+      "  layout { tp: 2 pp: 1 dp: 8 ep: 8 zero_stage: 3 recompute: FULL } }\n";
+  const Scenario s = load_text("rail.pbtxt", text);
+  const FabricCuts cuts = fabric_cuts(s.cluster);
+  ASSERT_FALSE(cuts.empty());
+  const TrainingLinkPlan plan = training_links(s, training_layout(*s.training), &cuts);
+  EXPECT_FALSE(plan.ep_intra);
+  EXPECT_TRUE(plan.contention.ep.limited);
+  EXPECT_NEAR(plan.contention.ep.flows, 6.0 / 7.0, 1e-12);
+  EXPECT_NEAR(plan.links.ep.bandwidth, 12.5e9 * 7.0 / 6.0, 1e-6 * 12.5e9);
+}
+
 TEST(TrainingContention, OversubscribedFatTreeLeafLimitsDataAndPipelineTraffic) {
   // Radix 16 at 3:1: d = floor(16 x 3 / 4) = 12 ports down, 4 up; a node's 8 NICs fit one leaf and
   // the next node's do not, so each node has its own leaf: 8 x 25 GB/s of NICs under 4 x 25 GB/s

@@ -21,8 +21,8 @@ struct Row {
   double published;  // TFLOP/s per GPU, SC'21 Table 1
   // Allowed relative error against the published figure. With the configurations of NVIDIA's own
   // script for the table (examples/sc21/run_table_1.sh: micro-batches 16 down to 1, interleaving,
-  // PyTorch or local DDP) Stratum is faster than the paper on every row, by 3.8 % to 17.9 %; the
-  // issue's 10 % holds for four rows. The common cause is the cost model, not the layouts: no A100
+  // PyTorch or local DDP) Stratum is faster than the paper on every row, by 3.9 % to 17.9 %; the
+  // issue's 10 % holds for three rows. The common cause is the cost model, not the layouts: no A100
   // profile exists (issue 5 is blocked without a GPU), so the roofline prior, whose 75 % GEMM
   // efficiency comes from H100 reports, prices every kernel (docs/validation.md, "SC'21 Table 1").
   // Rows outside 10 % are held to 20 %, so that a change that moves them further fails.
@@ -34,7 +34,7 @@ constexpr Row kRows[] = {
     {"megatron_table1_7_5b", 142, 0.20, 164.3},   {"megatron_table1_18_4b", 135, 0.20, 157.1},
     {"megatron_table1_39_1b", 138, 0.10, 150.6},  {"megatron_table1_76_1b", 140, 0.20, 162.5},
     {"megatron_table1_145_6b", 148, 0.20, 164.6}, {"megatron_table1_310_1b", 155, 0.20, 171.8},
-    {"megatron_table1_529_6b", 163, 0.10, 178.3}, {"megatron_table1_1008_0b", 163, 0.10, 169.3},
+    {"megatron_table1_529_6b", 163, 0.10, 178.4}, {"megatron_table1_1008_0b", 163, 0.10, 169.3},
 };
 
 TEST(MegatronTable1, EveryRowNearThePublishedTflopsPerGpu) {

@@ -32,8 +32,10 @@ class KpaAutoscaler {
 
   // One tick at `now`: `concurrency`, the requests in flight over the whole revision (queued at the
   // activator or router, waiting or running in a replica) observed at this tick; `ready`, the ready
-  // replicas. Returns the desired replica count.
-  int decide(double now, double concurrency, int ready);
+  // replicas. Returns the desired replica count. `keep_sample` false: a decision between ticks (the
+  // activator's poke) sees this observation but does not keep it as one of the windows' samples,
+  // which stand for the ticks' 2 s each.
+  int decide(double now, double concurrency, int ready, bool keep_sample = true);
 
   bool panicking() const { return panic_start_s_ >= 0; }
   // Window averages of the last decide().

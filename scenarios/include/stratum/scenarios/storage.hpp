@@ -36,6 +36,11 @@ bool tier_can_hold(const StorageTierSpec& tier, double bytes);
 std::string tier_capacity_error(const StorageTierSpec& tier, double bytes, const std::string& what);
 
 // Prices of GPU time (cluster.market). Present only when the scenario gives cluster.market.
+// Largest price per GPU-hour accepted anywhere (cluster.market, the catalogue's list prices):
+// 10,000 USD is over 100 times any public on-demand list price of a data-centre GPU (assumption: a
+// bound that catches unit slips, e.g. a monthly price).
+inline constexpr double kMaxUsdPerGpuHour = 1e4;
+
 struct MarketSpec {
   double on_demand_usd_per_gpu_hour = 0;
   double spot_usd_per_gpu_hour = 0;   // resolved: given, or on-demand x (1 - discount), or on-demand

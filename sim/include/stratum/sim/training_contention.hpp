@@ -59,6 +59,9 @@ struct FabricCuts {
   // Per global GPU index and level (0 leaf, 1 pod): the oversubscribed subtree holding the GPU,
   // -1 when that level's subtree is not oversubscribed (or the GPU has no NIC).
   std::vector<std::array<int, 2>> subtree_of_gpu;
+  // Per global GPU index: its node. Two GPUs of one node talk over NVLink or PCIe, never through
+  // the fabric, even when their NICs sit on different (rail) leaves.
+  std::vector<int> node_of_gpu;
   // training_contention's answers by class geometry (class, GPUs, sizes and strides), so that a
   // layout search pays one pass per distinct geometry, not per layout. A cache of a pure function:
   // the answers do not depend on what was asked before. Not thread-safe: one FabricCuts per thread.

@@ -44,6 +44,10 @@ TrainingLinkPlan training_links(const scenarios::Scenario& scenario, const calib
 // The same with the cluster's own cuts (builds its graph once per call).
 TrainingLinkPlan training_links(const scenarios::Scenario& scenario, const calibration::TrainingLayout& layout);
 
+// The step options a training scenario asks for: training.software and training.layout.dropout.
+// Every estimate of the scenario's step (the run, the flow replay, elastic re-layouts) uses them.
+calibration::TrainingStepOptions training_step_options(const scenarios::TrainingSpec& training);
+
 // GPUs of the whole cluster (every node group).
 int64_t total_gpus(const scenarios::ClusterSpec& cluster);
 
