@@ -426,8 +426,9 @@ TrainingRunResult run_training_flow(const scenarios::Scenario& s) {
   // The analytic step of the same scenario (run_training: the same options, software and links):
   // its op durations, p2p time, bucket rule and optimizer are what the actors replay. Every
   // inter-node class at the NIC share (no fabric cuts): the actors' transfers meet the
-  // oversubscribed tiers themselves, and must not pay for them twice.
-  TrainingRunResult out = run_training(s, /*with_cuts=*/false);
+  // oversubscribed tiers themselves, and must not pay for them twice. No fault timeline yet: it
+  // runs once, below, on the flow step.
+  TrainingRunResult out = run_training(s, {.fabric_cuts = false, .dynamics = false});
   const calibration::TrainingStep base = out.step;
   const calibration::TrainingLayout& l = out.layout;
   const auto costs = calibration::make_cost_model(group.gpu, s.profiles);

@@ -219,13 +219,13 @@ void check_training(const scenarios::Scenario& s, scenarios::Diagnostics& diags)
   check_training_dynamics(s, diags);  // training_faults.cpp: checkpoint tier capacity, Young/Daly inputs
 }
 
-TrainingRunResult run_training(const scenarios::Scenario& s, bool with_cuts) {
+TrainingRunResult run_training(const scenarios::Scenario& s, const TrainingRunOptions& options) {
   if (!s.training) throw std::invalid_argument("run_training: the scenario has no training section");
   const scenarios::TrainingSpec& t = *s.training;
   const scenarios::NodeGroup& g = node_group(s);
   TrainingRunResult out;
   out.layout = training_layout(t);
-  if (with_cuts) {
+  if (options.fabric_cuts) {
     const FabricCuts cuts = fabric_cuts(s.cluster);
     out.links = training_links(s, out.layout, &cuts);
   } else {
@@ -240,7 +240,7 @@ TrainingRunResult run_training(const scenarios::Scenario& s, bool with_cuts) {
   out.step_start_s.reserve(static_cast<size_t>(t.steps));
   for (int64_t i = 0; i < t.steps; ++i) out.step_start_s.push_back(static_cast<double>(i) * out.step.step_time_s);
   out.simulated_time_s = static_cast<double>(t.steps) * out.step.step_time_s;
-  if (training_has_dynamics(s)) {
+  if (options.dynamics && training_has_dynamics(s)) {
     // Faults, checkpoints, restarts (training_faults.cpp): the wall clock is the timeline's.
     out.dynamics = run_training_dynamics(s, out.step);
     out.simulated_time_s = out.dynamics->result.wall_s;

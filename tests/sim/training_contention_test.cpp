@@ -97,7 +97,7 @@ TEST(TrainingContention, MultiPodPipelineSendsShareThePodUplinks) {
   // Without cuts (the flow fidelity's baseline) every inter-node class has the NIC share.
   EXPECT_DOUBLE_EQ(training_links(s, training_layout(*s.training), nullptr).links.pp.bandwidth, 50e9);
   // The bound slows the step.
-  EXPECT_GT(run_training(s).step.step_time_s, run_training(s, false).step.step_time_s);
+  EXPECT_GT(run_training(s).step.step_time_s, run_training(s, {.fabric_cuts = false}).step.step_time_s);
 }
 
 TEST(TrainingContention, InterleavedScheduleAddsTheWrapAroundSend) {
@@ -212,7 +212,7 @@ TEST(TrainingContention, FullBisectionFabricIsUnchanged) {
   const Scenario s = load_text("ft-full.pbtxt", fat_tree(64, 1));
   EXPECT_TRUE(fabric_cuts(s.cluster).empty());
   const TrainingRunResult with = run_training(s);
-  const TrainingRunResult without = run_training(s, false);
+  const TrainingRunResult without = run_training(s, {.fabric_cuts = false});
   EXPECT_EQ(with.step.step_time_s, without.step.step_time_s);
   EXPECT_EQ(with.links.links.dp.bandwidth, 25e9);
   EXPECT_EQ(with.links.links.pp.bandwidth, 25e9);

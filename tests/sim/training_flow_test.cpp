@@ -95,7 +95,7 @@ TEST(TrainingFlow, IsSlowerOnAnOversubscribedFabricAndTheAnalyticStepSeesTheCut)
   EXPECT_GT(analytic_over.step.step_time_s, analytic_full);
   // ... but the flow fidelity replays the NIC-share step (no cuts) and lets its own transfers
   // meet the uplinks, so that they are not paid for twice.
-  EXPECT_DOUBLE_EQ(run_training(over, false).step.step_time_s, analytic_full);
+  EXPECT_DOUBLE_EQ(run_training(over, {.fabric_cuts = false}).step.step_time_s, analytic_full);
   const TrainingRunResult flow = run_training_flow(over);
   ASSERT_TRUE(flow.flow.has_value());
   EXPECT_DOUBLE_EQ(flow.flow->analytic_step_time_s, analytic_full);
@@ -103,7 +103,7 @@ TEST(TrainingFlow, IsSlowerOnAnOversubscribedFabricAndTheAnalyticStepSeesTheCut)
   // 0.980 s against 0.831 s (+18 %), the exposed data-parallel time 0.150 s against 0.003 s.
   EXPECT_GT(flow.step.step_time_s, 1.03 * analytic_full);
   EXPECT_GT(flow.flow->contention_s, 0.0);
-  EXPECT_GT(flow.step.dp_exposed_s, run_training(over, false).step.dp_exposed_s);
+  EXPECT_GT(flow.step.dp_exposed_s, run_training(over, {.fabric_cuts = false}).step.dp_exposed_s);
   // The fluid bound is the optimistic side of the flow run (perfect ECMP, one class at a time):
   // measured 0.859 s against flow's 0.980 s; exposed data-parallel time 0.030 s against 0.150 s.
   EXPECT_LT(analytic_over.step.step_time_s, flow.step.step_time_s);

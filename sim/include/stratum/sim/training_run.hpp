@@ -76,10 +76,18 @@ struct TrainingRunResult {
   std::optional<TrainingDynamicsRun> dynamics;
 };
 
-// `scenario.training` must be set and pass check_training. `with_cuts` false prices every
-// inter-node class at the NIC share (training_links with no cuts): the `flow` fidelity's analytic
-// baseline, whose own transfers then meet the oversubscribed tiers.
-TrainingRunResult run_training(const scenarios::Scenario& scenario, bool with_cuts = true);
+// What run_training computes besides the analytic step.
+struct TrainingRunOptions {
+  // false: every inter-node class at the NIC share (training_links with no cuts), as the `flow`
+  // fidelity's analytic baseline wants it, since its own transfers then meet the oversubscribed tiers.
+  bool fabric_cuts = true;
+  // false: no fault and checkpoint timeline even when the scenario has one (the `flow` fidelity
+  // runs it on its own step afterwards).
+  bool dynamics = true;
+};
+
+// `scenario.training` must be set and pass check_training.
+TrainingRunResult run_training(const scenarios::Scenario& scenario, const TrainingRunOptions& options = {});
 
 std::string training_metrics_json(const scenarios::Scenario& scenario, const TrainingRunResult& run);
 // steps.csv: step,start_s,end_s,step_time_s,tokens,tokens_per_s,mfu,hfu,tflops_per_gpu,bubble_fraction.
