@@ -10,6 +10,7 @@
 
 #include "stratum/sim/rate_profile.hpp"
 #include "stratum/sim/workload.hpp"
+#include "workload_checks.hpp"
 
 namespace stratum::sim {
 namespace {
@@ -105,18 +106,7 @@ TEST(RateProfile, GammaArrivalsFollowTheDayHourByHour) {
 }
 
 TEST(RateProfile, SameSeedSameRequestsOtherSeedOthers) {
-  scenarios::Scenario s = profiled(scenarios::WorkloadKind::kPoisson, diurnal(0.5), 86400.0);
-  scenarios::Diagnostics diags;
-  const auto a = build_workload(s, diags);
-  const auto b = build_workload(s, diags);
-  s.seed = 12;
-  const auto c = build_workload(s, diags);
-  ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i) {
-    ASSERT_EQ(a[i].arrival_s, b[i].arrival_s);
-    ASSERT_EQ(a[i].input_tokens, b[i].input_tokens);
-  }
-  EXPECT_NE(a[5].arrival_s, c[5].arrival_s);
+  testing::expect_same_seed_same_requests(profiled(scenarios::WorkloadKind::kPoisson, diurnal(0.5), 86400.0));
 }
 
 TEST(RateProfile, ArrivalsEndWhenTheRateEndsAtZero) {

@@ -5,6 +5,7 @@
 
 #include "stratum/scenarios/trace.hpp"
 #include "stratum/sim/workload.hpp"
+#include "workload_checks.hpp"
 
 namespace stratum::sim {
 namespace {
@@ -77,18 +78,7 @@ TEST(Workload, LengthsFollowTheirDistributions) {
 }
 
 TEST(Workload, SameSeedSameRequestsOtherSeedOthers) {
-  scenarios::Diagnostics diags;
-  auto s = synthetic(scenarios::WorkloadKind::kPoisson, 5.0, 1.0, 100);
-  const auto a = build_workload(s, diags);
-  const auto b = build_workload(s, diags);
-  s.seed = 12;
-  const auto c = build_workload(s, diags);
-  ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i) {
-    EXPECT_EQ(a[i].arrival_s, b[i].arrival_s);
-    EXPECT_EQ(a[i].output_tokens, b[i].output_tokens);
-  }
-  EXPECT_NE(a[5].arrival_s, c[5].arrival_s);
+  testing::expect_same_seed_same_requests(synthetic(scenarios::WorkloadKind::kPoisson, 5.0, 1.0, 100));
 }
 
 TEST(Workload, DurationStopsArrivals) {
