@@ -57,6 +57,7 @@ LayoutEnumeration enumerate_layouts(const scenarios::ModelSpec& model, const Lay
                       l.schedule = schedule;
                       l.precision = space.precision;
                       l.account_for_embedding = l.account_for_loss = counted;
+                      l.rank_order = space.rank_order;
                       if (validate_layout(l, model, space.gpus).empty()) out.layouts.push_back(l);
                     }
                   }

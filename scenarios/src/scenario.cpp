@@ -36,6 +36,14 @@ const char* to_string(CollectiveAlgorithm algorithm) {
   return "?";
 }
 
+const char* to_string(RankOrder order) {
+  switch (order) {
+    case RankOrder::kTpCpEpDpPp: return "TP_CP_EP_DP_PP";
+    case RankOrder::kTpCpEpPpDp: return "TP_CP_EP_PP_DP";
+  }
+  return "?";
+}
+
 const char* to_string(ReplicaRole role) {
   switch (role) {
     case ReplicaRole::kColocated: return "COLOCATED";

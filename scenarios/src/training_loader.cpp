@@ -66,6 +66,12 @@ void load_layout(const pb::TrainingLayout& m, Checker& c, TrainingSpec& out) {
       case pb::INTERLEAVED: out.schedule = TrainingSchedule::kInterleaved; break;
     }
   }
+  if (m.has_rank_order()) {
+    switch (m.rank_order()) {
+      case pb::TP_CP_EP_DP_PP: out.rank_order = RankOrder::kTpCpEpDpPp; break;
+      case pb::TP_CP_EP_PP_DP: out.rank_order = RankOrder::kTpCpEpPpDp; break;
+    }
+  }
 }
 
 }  // namespace

@@ -158,6 +158,7 @@ std::string scenario_to_json(const scenarios::Scenario& s) {
     if (t.account_for_embedding) j["training"]["account_for_embedding"] = true;
     if (t.account_for_loss) j["training"]["account_for_loss"] = true;
     if (!t.dropout) j["training"]["dropout"] = false;
+    if (t.rank_order != scenarios::RankOrder::kTpCpEpDpPp) j["training"]["rank_order"] = scenarios::to_string(t.rank_order);
   }
   if (s.serving) {
     const auto& v = *s.serving;

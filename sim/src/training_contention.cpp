@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "stratum/sim/rank_geometry.hpp"
 #include "stratum/topology/cluster_builder.hpp"
 
 namespace stratum::sim {
@@ -167,14 +168,15 @@ TrainingContention training_contention(const FabricCuts& cuts, const calibration
   if (cuts.empty()) return out;
   const int64_t n = l.gpus();
   if (n > static_cast<int64_t>(cuts.subtree_of_gpu.size())) return out;  // validate_layout refuses this
+  const RankGeometry where(l);  // the layout's rank order
   const int64_t tp = l.tp, cp = l.cp, nd = int64_t{l.dp} * l.cp, pp = l.pp, ep = l.ep;
-  const int64_t stage = tp * nd;  // GPUs per pipeline stage
-  // One pass over the ranks per class geometry (`key`: class, GPUs, sizes and strides).
-  const auto price = [&](ClassContention& c, const std::array<int64_t, 6>& key, auto&& each_rank) {
+  const auto order = static_cast<int64_t>(l.rank_order);
+  // One pass over the GPUs per class geometry (`key`: class, rank order, GPUs, sizes).
+  const auto price = [&](ClassContention& c, const std::array<int64_t, 6>& key, auto&& each_gpu) {
     auto it = cuts.memo.find(key);
     if (it == cuts.memo.end()) {
       CutLoad load(cuts);
-      for (int64_t r = 0; r < n; ++r) each_rank(load, r);
+      for (int64_t g = 0; g < n; ++g) each_gpu(load, g, where.coords(g));
       it = cuts.memo.emplace(key, load.lowest()).first;
     }
     const CutShare& lim = it->second;
@@ -188,46 +190,51 @@ TrainingContention training_contention(const FabricCuts& cuts, const calibration
     c.flows = lim.flows;
     c.upward = lim.upward;
   };
-  const auto gpu = [](int64_t r) { return static_cast<int>(r); };
-  // Ring neighbour of rank r in a group of `size` ranks `stride` apart, `at` being r's position.
-  const auto ring_next = [](int64_t r, int64_t at, int64_t size, int64_t stride) {
-    return r + stride * ((at + 1) % size - at);
-  };
+  const auto gpu = [](int64_t g) { return static_cast<int>(g); };
+  const auto at = [&](const RankCoords& k) { return gpu(where.gpu(k.t, k.c, k.r, k.s)); };
   if (inter.tp && tp > 1) {
-    price(out.tp, {0, n, tp, 0, 0, 0}, [&](CutLoad& load, int64_t r) {
-      load.add(gpu(r), gpu(ring_next(r, r % tp, tp, 1)), 1.0);
+    price(out.tp, {0, order, n, tp, 0, 0}, [&](CutLoad& load, int64_t g, RankCoords k) {
+      k.t = (k.t + 1) % tp;  // ring neighbour
+      load.add(gpu(g), at(k), 1.0);
     });
   }
   if (inter.cp && cp > 1) {
-    price(out.cp, {1, n, tp, cp, 0, 0}, [&](CutLoad& load, int64_t r) {
-      load.add(gpu(r), gpu(ring_next(r, (r / tp) % cp, cp, tp)), 1.0);
+    price(out.cp, {1, order, n, tp, cp, 0}, [&](CutLoad& load, int64_t g, RankCoords k) {
+      k.c = (k.c + 1) % cp;
+      load.add(gpu(g), at(k), 1.0);
     });
   }
   if (inter.dp && nd > 1) {
     // The flattened cp x dp group, cp fastest (training_flow.cpp dp_ranks).
-    price(out.dp, {2, n, tp, nd, 0, 0}, [&](CutLoad& load, int64_t r) {
-      load.add(gpu(r), gpu(ring_next(r, (r / tp) % nd, nd, tp)), 1.0);
+    price(out.dp, {2, order, n, tp, nd, pp}, [&](CutLoad& load, int64_t g, const RankCoords& k) {
+      const int64_t f = k.c + cp * k.r;
+      load.add(gpu(g), gpu(where.gpu_flat(k.t, (f + 1) % nd, k.s)), 1.0);
     });
   }
   if (inter.ep && ep > 1) {
-    // All-to-all: each GPU's traffic split evenly over its ep - 1 peers.
+    // All-to-all: each GPU's traffic split evenly over its ep - 1 peers, ep consecutive flattened
+    // data-parallel ranks.
     const double w = 1.0 / static_cast<double>(ep - 1);
-    price(out.ep, {3, n, tp, nd, ep, 0}, [&](CutLoad& load, int64_t r) {
-      const int64_t e = (r / tp) % nd;
-      const int64_t first = r - tp * (e % ep);
-      for (int64_t k = 0; k < ep; ++k) {
-        if (k != e % ep) load.add(gpu(r), gpu(first + tp * k), w);
+    price(out.ep, {3, order, n, tp, nd, ep}, [&](CutLoad& load, int64_t g, const RankCoords& k) {
+      const int64_t f = k.c + cp * k.r;
+      const int64_t first = f - f % ep;
+      for (int64_t e = first; e < first + ep; ++e) {
+        if (e != f) load.add(gpu(g), gpu(where.gpu_flat(k.t, e, k.s)), w);
       }
     });
   }
   if (inter.pp && pp > 1) {
     const bool wrap = l.virtual_stages > 1;  // interleaved: the last stage feeds the first's next chunk
-    price(out.pp, {4, n, stage, pp, wrap ? 1 : 0, 0}, [&](CutLoad& load, int64_t r) {
-      const int64_t s = r / stage;
-      if (s + 1 < pp) load.add(gpu(r), gpu(r + stage), 1.0);              // forward
-      else if (wrap) load.add(gpu(r), gpu(r - stage * (pp - 1)), 1.0);
-      if (s > 0) load.add(gpu(r), gpu(r - stage), 1.0);                   // backward
-      else if (wrap) load.add(gpu(r), gpu(r + stage * (pp - 1)), 1.0);
+    price(out.pp, {4, order, n, tp * nd, pp, wrap ? 1 : 0}, [&](CutLoad& load, int64_t g, RankCoords k) {
+      const int64_t s = k.s;
+      if (s + 1 < pp || wrap) {  // forward
+        k.s = (s + 1) % pp;
+        load.add(gpu(g), at(k), 1.0);
+      }
+      if (s > 0 || wrap) {  // backward
+        k.s = (s + pp - 1) % pp;
+        load.add(gpu(g), at(k), 1.0);
+      }
     });
   }
   return out;

@@ -23,6 +23,7 @@
 #include "stratum/sim/collective_analytic.hpp"
 #include "stratum/sim/collectives_run.hpp"
 #include "stratum/sim/platform.hpp"
+#include "stratum/sim/rank_geometry.hpp"
 #include "stratum/sim/route_table.hpp"
 #include "stratum/sim/training_faults.hpp"
 #include "stratum/topology/cluster_builder.hpp"
@@ -41,10 +42,14 @@ using scenarios::CollectiveOp;
 
 double d(int64_t v) { return static_cast<double>(v); }
 
-// Megatron-LM rank order tp-cp-dp-pp (training_run.hpp, TrainingLinkPlan), node-major GPUs.
+// The layout's rank order (rank_geometry.hpp), node-major GPUs, in the int indices SimGrid's
+// hosts are numbered by.
 struct Geometry {
-  int tp = 1, cp = 1, dp = 1, pp = 1;
-  int gpu(int t, int c, int r, int stage) const { return t + tp * (c + cp * (r + dp * stage)); }
+  Geometry() : Geometry(calibration::TrainingLayout{}) {}
+  explicit Geometry(const calibration::TrainingLayout& l) : where(l), pp(l.pp) {}
+  RankGeometry where;
+  int pp = 1;
+  int gpu(int t, int c, int r, int stage) const { return static_cast<int>(where.gpu(t, c, r, stage)); }
 };
 
 // One set of concurrent transfers with its idle time: the slowest transfer alone on its route
@@ -441,7 +446,7 @@ TrainingRunResult run_training_flow(const scenarios::Scenario& s) {
   SetBuilder sets(graph, routes);
 
   Plan plan;
-  plan.g = {l.tp, l.cp, l.dp, l.pp};
+  plan.g = Geometry(l);
   plan.v = l.virtual_stages;
   plan.micro_batches = static_cast<int>(l.micro_batches());
   plan.analytic_ops = base.pipeline.stages;

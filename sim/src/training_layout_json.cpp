@@ -19,6 +19,7 @@ nlohmann::ordered_json training_layout_json(const calibration::TrainingLayout& l
   if (l.account_for_loss) j["account_for_loss"] = true;
   if (l.first_stage_layers >= 0) j["first_stage_layers"] = l.first_stage_layers;
   if (l.last_stage_layers >= 0) j["last_stage_layers"] = l.last_stage_layers;
+  if (l.rank_order != scenarios::RankOrder::kTpCpEpDpPp) j["rank_order"] = scenarios::to_string(l.rank_order);
   if (with_batch) {
     j["global_batch"] = l.global_batch;
     j["seq_len"] = l.seq_len;

@@ -15,6 +15,7 @@
 #include "stratum/calibration/cost_model_factory.hpp"
 #include "stratum/calibration/stage_layers.hpp"
 #include "stratum/calibration/training_memory.hpp"
+#include "stratum/sim/rank_geometry.hpp"
 
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
@@ -114,6 +115,7 @@ TrainingLayout training_layout(const scenarios::TrainingSpec& t) {
   l.last_stage_layers = t.last_stage_layers;
   l.account_for_embedding = t.account_for_embedding;
   l.account_for_loss = t.account_for_loss;
+  l.rank_order = t.rank_order;
   switch (t.recompute) {
     case scenarios::TrainingRecompute::kNone: l.recompute = calibration::Recompute::kNone; break;
     case scenarios::TrainingRecompute::kSelective: l.recompute = calibration::Recompute::kSelective; break;
@@ -158,14 +160,15 @@ TrainingLinkPlan training_links(const scenarios::Scenario& s, const TrainingLayo
   plan.inter_bandwidth = g.gpus_per_node > 0 ? nic * g.nics.count / g.gpus_per_node : 0;
   plan.inter_latency = 2.0 * g.nics.latency + 2.0 * tier_latency;
   const int64_t gpn = g.gpus_per_node;
-  const auto inside = [gpn](int64_t span) { return span <= gpn; };
-  plan.tp_intra = inside(l.tp);
-  plan.cp_intra = inside(int64_t{l.tp} * l.cp);
+  const auto inside = [gpn](int64_t block) { return block <= gpn; };
+  const RankGeometry where(l);  // the layout's rank order
+  plan.tp_intra = inside(where.tp_block());
+  plan.cp_intra = inside(where.cp_block());
   // Expert-parallel ranks are consecutive data-parallel ranks (Megatron-Core expert groups):
-  // assumption that they sit tp apart, spanning tp x ep GPUs.
-  plan.ep_intra = inside(int64_t{l.tp} * l.ep);
-  plan.dp_intra = inside(int64_t{l.tp} * l.cp * l.dp);
-  plan.pp_intra = inside(l.gpus());
+  // assumption that they sit tp apart (rank_geometry.hpp).
+  plan.ep_intra = inside(where.ep_block(l.ep));
+  plan.dp_intra = inside(where.dp_block());
+  plan.pp_intra = inside(where.pp_block());
   const FabricCuts none;
   const InterClasses inter_classes{!plan.tp_intra, !plan.cp_intra, !plan.ep_intra, !plan.dp_intra, !plan.pp_intra};
   plan.contention = training_contention(cuts != nullptr ? *cuts : none, l, inter_classes, plan.inter_bandwidth);

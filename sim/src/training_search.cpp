@@ -67,6 +67,7 @@ SearchResult search_training_layouts(const scenarios::Scenario& s) {
   space.global_batch = t.global_batch;
   space.seq_len = t.seq_len;
   space.precision = t.precision;
+  space.rank_order = t.rank_order;
   const calibration::LayoutEnumeration e = calibration::enumerate_layouts(t.model, space);
   SearchResult out;
   out.gpus = space.gpus;

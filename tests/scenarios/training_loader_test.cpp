@@ -42,6 +42,7 @@ TEST(TrainingLoader, DefaultsFollowMegatronLm) {
   EXPECT_EQ(t.zero_stage, 0);
   EXPECT_EQ(t.recompute, TrainingRecompute::kNone);
   EXPECT_EQ(t.schedule, TrainingSchedule::kOneFOneB);
+  EXPECT_EQ(t.rank_order, RankOrder::kTpCpEpDpPp);
   EXPECT_EQ(t.micro_batch, 1);
   EXPECT_EQ(t.global_batch, 16);
   EXPECT_EQ(t.seq_len, 2048);
@@ -54,7 +55,8 @@ TEST(TrainingLoader, ReadsEveryField) {
                    scenario("training {\n"
                             "  model: \"mixtral-8x7b\" precision: FP8\n"
                             "  layout { dp: 2 tp: 2 pp: 2 cp: 2 ep: 2 virtual_stages: 4 sequence_parallel: true\n"
-                            "           zero_stage: 1 recompute: SELECTIVE schedule: INTERLEAVED }\n"
+                            "           zero_stage: 1 recompute: SELECTIVE schedule: INTERLEAVED\n"
+                            "           rank_order: TP_CP_EP_PP_DP }\n"
                             "  micro_batch: 2 global_batch: 64 seq_len: 4096 steps: 5\n"
                             "}\n"),
                    &s),
@@ -72,6 +74,7 @@ TEST(TrainingLoader, ReadsEveryField) {
   EXPECT_EQ(t.zero_stage, 1);
   EXPECT_EQ(t.recompute, TrainingRecompute::kSelective);
   EXPECT_EQ(t.schedule, TrainingSchedule::kInterleaved);
+  EXPECT_EQ(t.rank_order, RankOrder::kTpCpEpPpDp);
   EXPECT_EQ(t.micro_batch, 2);
   EXPECT_EQ(t.global_batch, 64);
   EXPECT_EQ(t.seq_len, 4096);

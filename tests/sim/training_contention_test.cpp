@@ -100,6 +100,24 @@ TEST(TrainingContention, MultiPodPipelineSendsShareThePodUplinks) {
   EXPECT_GT(run_training(s).step.step_time_s, run_training(s, {.fabric_cuts = false}).step.step_time_s);
 }
 
+TEST(TrainingContention, PipelineInsideDataParallelMovesTheCutToTheGradients) {
+  // The same layout in the order tp-cp-ep-pp-dp (GPU t + 8 s + 32 r): each pipeline is 32
+  // neighbouring GPUs, pods 0-1 and 2-3. Only its middle boundary crosses a pod: pod 0 sends
+  // stage 1's 8 forward flows up, pod 1 stage 2's 8 backward ones, 50 GB/s each: the NIC share.
+  const Scenario s = load_text("pp-dp.pbtxt", multi_pod("400 Gb/s", "tp: 8 pp: 4 dp: 2 rank_order: TP_CP_EP_PP_DP"));
+  const TrainingLinkPlan plan = training_links(s, training_layout(*s.training));
+  EXPECT_FALSE(plan.pp_intra);
+  EXPECT_FALSE(plan.contention.pp.limited);
+  EXPECT_DOUBLE_EQ(plan.links.pp.bandwidth, 50e9);
+  // Data-parallel partners are a pipeline apart (GPU g and g + 32, pods 0 and 2): all 16 GPUs of a
+  // pod send up at once, 400 GB/s / 16 = 25 GB/s each.
+  EXPECT_FALSE(plan.dp_intra);
+  EXPECT_TRUE(plan.contention.dp.limited);
+  EXPECT_DOUBLE_EQ(plan.links.dp.bandwidth, 25e9);
+  EXPECT_DOUBLE_EQ(plan.contention.dp.flows, 16);
+  EXPECT_EQ(plan.contention.dp.subtree, "pod0");
+}
+
 TEST(TrainingContention, InterleavedScheduleAddsTheWrapAroundSend) {
   // With virtual stages the last stage sends to the first (the next chunk): pod 0 now sends
   // forward to stage 1 and backward to stage 3, 32 flows like every other pod, and is the first

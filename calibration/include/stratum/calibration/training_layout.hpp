@@ -40,6 +40,9 @@ struct TrainingLayout {
   Recompute recompute = Recompute::kNone;
   PipelineSchedule schedule = PipelineSchedule::kOneFOneB;
   scenarios::Precision precision = scenarios::Precision::kBf16;  // BF16, FP16 or FP8
+  // Which GPUs each group's ranks sit on (sim/rank_geometry.hpp); the step's costs depend on it
+  // only through the links a caller prices each group's collectives on.
+  scenarios::RankOrder rank_order = scenarios::RankOrder::kTpCpEpDpPp;
   // Uneven pipeline split (stage_layers.hpp, Megatron-Core get_num_layers_to_build): decoder layers
   // of the first / last stage (-1: not set; --decoder-first/last-pipeline-num-layers), or the
   // embedding / output layer with the loss counted as one layer of the split

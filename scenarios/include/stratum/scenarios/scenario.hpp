@@ -300,6 +300,10 @@ struct Profile;  // profile.hpp, included at the end of this file
 // check_training, with calibration::validate_layout).
 enum class TrainingRecompute { kNone, kSelective, kFull };
 enum class TrainingSchedule { kGpipe, kOneFOneB, kInterleaved };
+// training.layout.rank_order: Megatron-LM's default tp-cp-ep-dp-pp, or tp-cp-ep-pp-dp
+// (--use-tp-pp-dp-mapping; the Llama 3 paper's [TP, CP, PP, DP]).
+enum class RankOrder { kTpCpEpDpPp, kTpCpEpPpDp };
+const char* to_string(RankOrder order);
 struct TrainingSpec {
   ModelSpec model;
   Precision precision = Precision::kBf16;  // Megatron-LM --bf16
@@ -309,6 +313,7 @@ struct TrainingSpec {
   int zero_stage = 0;
   TrainingRecompute recompute = TrainingRecompute::kNone;
   TrainingSchedule schedule = TrainingSchedule::kOneFOneB;
+  RankOrder rank_order = RankOrder::kTpCpEpDpPp;
   // Uneven pipeline split (training.layout.first_stage_layers ...; calibration/stage_layers.hpp):
   // -1 = not set.
   int64_t first_stage_layers = -1, last_stage_layers = -1;

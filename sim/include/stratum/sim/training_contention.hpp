@@ -94,8 +94,8 @@ class CutLoad {
 };
 
 // Per-class bound of a layout: which classes cross nodes comes from TrainingLinkPlan (InterClasses
-// is the negation of its *_intra flags); ranks are Megatron-LM's order tp-cp-dp-pp on the cluster's first GPUs, node-major
-// (training_run.hpp). Ring order for tp, cp and the flattened cp x dp data-parallel group (cp
+// is the negation of its *_intra flags); ranks sit in the layout's rank order on the cluster's
+// first GPUs, node-major (rank_geometry.hpp). Ring order for tp, cp and the flattened cp x dp data-parallel group (cp
 // fastest, as training_flow.cpp's dp_ranks); expert groups are all-to-alls of ep consecutive
 // flattened data-parallel ranks, tp apart; pipeline: every stage boundary sends in both
 // directions at once (the 1F1B steady state), and with virtual stages the last stage's boundary

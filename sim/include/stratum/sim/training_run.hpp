@@ -22,10 +22,10 @@ namespace stratum::sim {
 // The calibration layout of a scenario's training section.
 calibration::TrainingLayout training_layout(const scenarios::TrainingSpec& spec);
 
-// Which link each parallel group's collectives cross, per GPU and direction. Ranks are ordered as
-// Megatron-LM orders them (tp fastest, then cp, then dp, then pp; megatron/core/parallel_state.py,
-// order "tp-cp-ep-dp-pp"), node-major, so a group of `size` ranks `stride` apart stays inside one
-// node when stride x size <= gpus_per_node; else it crosses the NICs (its slowest link).
+// Which link each parallel group's collectives cross, per GPU and direction. Ranks are placed in
+// the layout's rank order (rank_geometry.hpp: Megatron-LM's tp-cp-ep-dp-pp or tp-cp-ep-pp-dp),
+// node-major, so a group stays inside one node when the block of GPUs holding it does; else it
+// crosses the NICs (its slowest link).
 struct TrainingLinkPlan {
   calibration::TrainingLinks links;
   bool tp_intra = true, cp_intra = true, ep_intra = true, dp_intra = true, pp_intra = true;
