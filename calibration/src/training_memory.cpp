@@ -16,7 +16,7 @@ double d(int64_t v) { return static_cast<double>(v); }
 
 // Rajbhandari et al. SC'20 section 5: mixed-precision Adam, K = 12 bytes of optimizer state per
 // parameter (FP32 copy of the weights, momentum, variance) next to 16-bit weights and gradients.
-constexpr double kWeightBytes = 2, kGradientBytes = 2, kOptimizerBytes = 12;
+constexpr double kWeightBytes = 2, kOptimizerBytes = 12;
 // FP8 training (Transformer Engine, as Megatron-LM's --fp8-format uses it): weights, gradients and
 // optimizer state stay as above; each linear layer's weight is also kept as an FP8 copy for the
 // step and, on Hopper, a transposed FP8 copy for the backward GEMM (FP8 tensor cores take only the
@@ -82,12 +82,12 @@ std::string gb(double bytes) {
 
 }  // namespace
 
-ModelStateBytes zero_model_state_bytes(double params, int64_t nd, int zero_stage) {
+ModelStateBytes zero_model_state_bytes(double params, int64_t nd, int zero_stage, double gradient_bytes) {
   if (nd < 1) throw std::invalid_argument("data-parallel ranks must be >= 1, got " + std::to_string(nd));
   const double n = d(nd);
   ModelStateBytes b;
   b.weights = params * kWeightBytes / (zero_stage >= 3 ? n : 1.0);
-  b.gradients = params * kGradientBytes / (zero_stage >= 2 ? n : 1.0);
+  b.gradients = params * gradient_bytes / (zero_stage >= 2 ? n : 1.0);
   b.optimizer = params * kOptimizerBytes / (zero_stage >= 1 ? n : 1.0);
   return b;
 }
@@ -197,8 +197,9 @@ TrainingMemory training_memory(const scenarios::ModelSpec& m, const scenarios::G
     if (i == 0) dense += V * h / t;
     if (i == p - 1) dense += h + ((m.tied_embeddings && p == 1) ? 0.0 : V * h / t);
     const double expert = d(layers_per_stage) * experts;
-    const ModelStateBytes sd = zero_model_state_bytes(dense, nd, l.zero_stage);
-    const ModelStateBytes se = zero_model_state_bytes(expert, std::max<int64_t>(1, nd_expert), l.zero_stage);
+    const double grad_bytes = options.fp32_gradients ? 4.0 : 2.0;
+    const ModelStateBytes sd = zero_model_state_bytes(dense, nd, l.zero_stage, grad_bytes);
+    const ModelStateBytes se = zero_model_state_bytes(expert, std::max<int64_t>(1, nd_expert), l.zero_stage, grad_bytes);
     TrainingMemory r;
     r.stage = i;
     r.capacity = best.capacity;

@@ -80,7 +80,8 @@ GradientBuckets gradient_buckets(const TrainingStepOptions& options, const Train
     return b;
   }
   b.params = options.bucket_params > 0 ? options.bucket_params : std::max(40e6, 1e6 * d(int64_t{l.dp} * l.cp));
-  b.bytes_per_param = 2.0;
+  // The gradient buffer is reduced in place: 16-bit, or FP32 with --accumulate-allreduce-grads-in-fp32.
+  b.bytes_per_param = options.memory.fp32_gradients ? 4.0 : 2.0;
   b.kind = l.zero_stage == 0 ? CollectiveKind::kAllReduce : CollectiveKind::kReduceScatter;
   return b;
 }
@@ -319,8 +320,9 @@ TrainingStep estimate_training_step(const CostModel& costs, const scenarios::Mod
     }
     // The optimizer updates the local share of the FP32 state (all of it without ZeRO).
     const double opt_params = l.zero_stage >= 1 ? params / d(nd) : params;
-    optimizer =
-        costs.elementwise(opt_params * (legacy_gradients || torch_ddp ? g21.optimizer : kAdamBytesPerParam)).seconds;
+    // FP32 gradient buffers: the fused Adam reads 4 bytes per gradient instead of 2.
+    const double adam_bytes = kAdamBytesPerParam + (options.memory.fp32_gradients ? 2.0 : 0.0);
+    optimizer = costs.elementwise(opt_params * (legacy_gradients || torch_ddp ? g21.optimizer : adam_bytes)).seconds;
     if (nd > 1 && (l.zero_stage == 1 || l.zero_stage == 2)) {
       // Updated 16-bit weights are all-gathered from their owners (Megatron distributed optimizer).
       const double gather = collective(costs, links.dp, CollectiveKind::kAllGather, params * 2.0, static_cast<int>(nd));

@@ -20,6 +20,12 @@ void load_training_software(const pb::Training& m, Checker& c, TrainingSpec& spe
       case pb::MEGATRON_LM_2021_TORCH_DDP: spec.software.gradients = TrainingGradients::kMegatron2021TorchDdp; break;
     }
   }
+  spec.software.grad_reduce_in_fp32 = s.grad_reduce_in_fp32();
+  if (spec.software.grad_reduce_in_fp32 && spec.software.gradients != TrainingGradients::kOverlapped) {
+    c.error("training.software.grad_reduce_in_fp32",
+            "training.software.grad_reduce_in_fp32 with gradients other than OVERLAPPED; expected gradients OVERLAPPED "
+            "(the Megatron-LM 2021 modes reduce in the width their code fixed) or grad_reduce_in_fp32 false");
+  }
   // Megatron-LM 2021 had neither context parallelism (Megatron-Core, 2023) nor the distributed
   // optimizer (Megatron-LM, late 2021): the 2021 kernels are not defined for such layouts.
   if (spec.software.attention == TrainingAttention::kUnfused && spec.cp > 1) {

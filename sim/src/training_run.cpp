@@ -133,6 +133,7 @@ calibration::TrainingStepOptions training_step_options(const scenarios::Training
   calibration::TrainingStepOptions options;
   options.software = t.software;       // training.software (scenarios/training_software.hpp)
   options.memory.dropout = t.dropout;  // training.layout.dropout
+  options.memory.fp32_gradients = t.software.grad_reduce_in_fp32;
   return options;
 }
 
@@ -210,9 +211,8 @@ void check_training(const scenarios::Scenario& s, scenarios::Diagnostics& diags)
   if (!problems.empty()) return;
   if (!check_training_fabric(s, diags)) return;
   const scenarios::NodeGroup& g = node_group(s);
-  calibration::TrainingMemoryOptions memory_options;
-  memory_options.dropout = t.dropout;  // training.layout.dropout
-  const calibration::TrainingMemory memory = calibration::training_memory(t.model, g.gpu, l, memory_options);
+  const calibration::TrainingMemory memory =
+      calibration::training_memory(t.model, g.gpu, l, training_step_options(t).memory);
   if (!memory.fits()) {
     diags.error(s.where("training.layout"),
                 t.model.id + " with this layout: " + memory.verdict() +

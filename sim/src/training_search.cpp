@@ -86,8 +86,10 @@ SearchResult search_training_layouts(const scenarios::Scenario& s) {
     r.layout = e.layouts[i];
     r.index = static_cast<int64_t>(i);
     // Memory first: it is cheap, and a layout that does not fit is not priced.
+    // Today's software (docs/models.md section 11: search ranks with the defaults), with the
+    // scenario's dropout and gradient-buffer format, as `stratum run` uses them.
     calibration::TrainingStepOptions options;
-    options.memory.dropout = t.dropout;  // training.layout.dropout, as `stratum run` uses it
+    options.memory = training_step_options(t).memory;
     const calibration::TrainingMemory m = calibration::training_memory(t.model, g.gpu, r.layout, options.memory);
     r.memory_bytes = m.total();
     r.capacity_bytes = m.capacity;

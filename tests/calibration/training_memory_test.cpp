@@ -20,6 +20,11 @@ TEST(TrainingMemory, ZeroPaperExample7_5bOn64Gpus) {
   EXPECT_DOUBLE_EQ(z2.gradients, 15e9 / 64);
   EXPECT_DOUBLE_EQ(z2.optimizer, 90e9 / 64);
   EXPECT_THROW(zero_model_state_bytes(phi, 0, 1), std::invalid_argument);
+  // FP32 gradient buffers (--accumulate-allreduce-grads-in-fp32): 4 bytes per gradient, sharded
+  // from ZeRO 2 on like the 16-bit ones.
+  EXPECT_DOUBLE_EQ(zero_model_state_bytes(phi, 64, 1, 4.0).gradients, 30e9);
+  EXPECT_DOUBLE_EQ(zero_model_state_bytes(phi, 64, 2, 4.0).gradients, 30e9 / 64);
+  EXPECT_DOUBLE_EQ(zero_model_state_bytes(phi, 64, 2, 4.0).optimizer, z2.optimizer);
 }
 
 // GPT-3 175B shapes (Korthikanti 2022 Table 3): h 12288, a 96, s 2048, micro-batch 1, t 8.

@@ -66,6 +66,31 @@ TEST(TrainingStep, PipelineAndDataParallelismAddBubbleAndExposedReduction) {
   EXPECT_DOUBLE_EQ(s.hfu, s.mfu);  // no recomputation
 }
 
+TEST(TrainingStep, Fp32GradientBuffersDoubleTheReductionAndTheGradientMemory) {
+  const auto m = testing::gpt("gpt-1.7b", 24, 2304, 24);
+  const RooflineCostModel roofline(testing::a100());
+  TrainingLayout l;
+  l.dp = 4;
+  l.global_batch = 16;
+  l.seq_len = 2048;
+  const TrainingLinks links = testing::selene_links(l);
+  TrainingStepOptions bf16, fp32;
+  bf16.overlap_grad_reduce = fp32.overlap_grad_reduce = false;  // the whole reduction exposed
+  fp32.memory.fp32_gradients = true;
+  EXPECT_DOUBLE_EQ(gradient_buckets(bf16, l).bytes_per_param, 2.0);
+  EXPECT_DOUBLE_EQ(gradient_buckets(fp32, l).bytes_per_param, 4.0);
+  const TrainingStep a = estimate_training_step(roofline, m, testing::a100(), l, links, bf16);
+  const TrainingStep b = estimate_training_step(roofline, m, testing::a100(), l, links, fp32);
+  EXPECT_DOUBLE_EQ(b.memory.gradients, 2.0 * a.memory.gradients);
+  EXPECT_DOUBLE_EQ(b.memory.weights, a.memory.weights);
+  // Twice the bytes on the same ring: more than the 16-bit reduction, at most twice it (the
+  // per-step latency terms do not double).
+  EXPECT_GT(b.dp_exposed_s, a.dp_exposed_s);
+  EXPECT_LE(b.dp_exposed_s, 2.0 * a.dp_exposed_s);
+  EXPECT_GT(b.optimizer_s, a.optimizer_s);  // Adam reads 4 bytes per gradient instead of 2
+  EXPECT_DOUBLE_EQ(b.pipeline.makespan_s, a.pipeline.makespan_s);
+}
+
 TEST(TrainingStep, Table1RowsLandInAPlausibleBand) {
   // Megatron-LM on Selene, Narayanan et al. SC'21 Table 1: achieved TFLOP/s per GPU (eq. (3), with
   // recomputation). The roofline's A100 GEMM efficiency (0.75 of 312 TFLOP/s) is a prior taken from

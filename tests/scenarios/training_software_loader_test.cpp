@@ -30,6 +30,17 @@ TEST(TrainingSoftwareLoader, DefaultIsTodaysMegatronCore) {
   ASSERT_EQ(errors("explicit.pbtxt", scenario("  software { attention: FLASH gradients: OVERLAPPED }\n"), &s), "");
   EXPECT_EQ(s->training->software.attention, TrainingAttention::kFlash);
   EXPECT_EQ(s->training->software.gradients, TrainingGradients::kOverlapped);
+  EXPECT_FALSE(s->training->software.grad_reduce_in_fp32);
+}
+
+TEST(TrainingSoftwareLoader, Fp32GradientBuffersOnlyWithTodaysReduction) {
+  std::optional<Scenario> s;
+  ASSERT_EQ(errors("fp32.pbtxt", scenario("  software { grad_reduce_in_fp32: true }\n"), &s), "");
+  EXPECT_TRUE(s->training->software.grad_reduce_in_fp32);
+  EXPECT_EQ(errors("fp32-2021.pbtxt", scenario("  software { gradients: MEGATRON_LM_2021 grad_reduce_in_fp32: true }\n")),
+            "F:7:42: error: training.software.grad_reduce_in_fp32 with gradients other than OVERLAPPED; expected "
+            "gradients OVERLAPPED (the Megatron-LM 2021 modes reduce in the width their code fixed) or "
+            "grad_reduce_in_fp32 false\n");
 }
 
 TEST(TrainingSoftwareLoader, ReadsThe2021Choices) {

@@ -25,13 +25,19 @@ struct ModelStateBytes {
   double optimizer = 0;
   double total() const { return weights + gradients + optimizer; }
 };
-ModelStateBytes zero_model_state_bytes(double params, int64_t nd, int zero_stage);
+// `gradient_bytes`: 2 for 16-bit gradients, 4 for FP32 gradient buffers (Megatron-Core
+// --accumulate-allreduce-grads-in-fp32), which ZeRO 2 and 3 shard like the 16-bit ones.
+ModelStateBytes zero_model_state_bytes(double params, int64_t nd, int zero_stage, double gradient_bytes = 2);
 
 struct TrainingMemoryOptions {
   // Dropout after attention probabilities, attention output and MLP output, as in GPT-3 and in
   // Korthikanti's accounting (its 34 and 5as/h terms include the 1-byte masks). Models trained
   // without dropout (Llama) hold 2 s b h + a s^2 b bytes less per layer.
   bool dropout = true;
+  // FP32 gradient buffers (scenario training.software.grad_reduce_in_fp32; Megatron-Core
+  // --accumulate-allreduce-grads-in-fp32): 4 bytes per gradient instead of 2. The one switch for
+  // the buffer's format: the step's reduction and optimizer read it from here too.
+  bool fp32_gradients = false;
   // Share of the GPU's memory_bytes training may use. 1.0: nothing is held back for the CUDA
   // context, NCCL buffers or allocator fragmentation (assumption: none of them is modelled).
   double usable_fraction = 1.0;

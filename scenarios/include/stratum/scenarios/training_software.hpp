@@ -43,6 +43,9 @@ enum class TrainingGradients {
 struct TrainingSoftware {
   TrainingAttention attention = TrainingAttention::kFlash;
   TrainingGradients gradients = TrainingGradients::kOverlapped;
+  // training.software.grad_reduce_in_fp32 (Megatron-Core --accumulate-allreduce-grads-in-fp32):
+  // FP32 gradient buffers, reduced in FP32. kOverlapped only.
+  bool grad_reduce_in_fp32 = false;
 };
 
 }  // namespace stratum::scenarios
