@@ -171,8 +171,10 @@ TrainingContention training_contention(const FabricCuts& cuts, const calibration
   const RankGeometry where(l);  // the layout's rank order
   const int64_t tp = l.tp, cp = l.cp, nd = int64_t{l.dp} * l.cp, pp = l.pp, ep = l.ep;
   const auto order = static_cast<int64_t>(l.rank_order);
-  // One pass over the GPUs per class geometry (`key`: class, rank order, GPUs, sizes).
-  const auto price = [&](ClassContention& c, const std::array<int64_t, 6>& key, auto&& each_gpu) {
+  // One pass over the GPUs per class geometry: the class, the rank order, every degree (each
+  // order's strides are products of them) and the class's own parameter.
+  const auto price = [&](ClassContention& c, int64_t klass, int64_t extra, auto&& each_gpu) {
+    const std::array<int64_t, 7> key{klass, order, tp, cp, int64_t{l.dp}, pp, extra};
     auto it = cuts.memo.find(key);
     if (it == cuts.memo.end()) {
       CutLoad load(cuts);
@@ -193,20 +195,20 @@ TrainingContention training_contention(const FabricCuts& cuts, const calibration
   const auto gpu = [](int64_t g) { return static_cast<int>(g); };
   const auto at = [&](const RankCoords& k) { return gpu(where.gpu(k.t, k.c, k.r, k.s)); };
   if (inter.tp && tp > 1) {
-    price(out.tp, {0, order, n, tp, 0, 0}, [&](CutLoad& load, int64_t g, RankCoords k) {
+    price(out.tp, 0, 0, [&](CutLoad& load, int64_t g, RankCoords k) {
       k.t = (k.t + 1) % tp;  // ring neighbour
       load.add(gpu(g), at(k), 1.0);
     });
   }
   if (inter.cp && cp > 1) {
-    price(out.cp, {1, order, n, tp, cp, 0}, [&](CutLoad& load, int64_t g, RankCoords k) {
+    price(out.cp, 1, 0, [&](CutLoad& load, int64_t g, RankCoords k) {
       k.c = (k.c + 1) % cp;
       load.add(gpu(g), at(k), 1.0);
     });
   }
   if (inter.dp && nd > 1) {
     // The flattened cp x dp group, cp fastest (training_flow.cpp dp_ranks).
-    price(out.dp, {2, order, n, tp, nd, pp}, [&](CutLoad& load, int64_t g, const RankCoords& k) {
+    price(out.dp, 2, 0, [&](CutLoad& load, int64_t g, const RankCoords& k) {
       const int64_t f = k.c + cp * k.r;
       load.add(gpu(g), gpu(where.gpu_flat(k.t, (f + 1) % nd, k.s)), 1.0);
     });
@@ -215,7 +217,7 @@ TrainingContention training_contention(const FabricCuts& cuts, const calibration
     // All-to-all: each GPU's traffic split evenly over its ep - 1 peers, ep consecutive flattened
     // data-parallel ranks.
     const double w = 1.0 / static_cast<double>(ep - 1);
-    price(out.ep, {3, order, n, tp, nd, ep}, [&](CutLoad& load, int64_t g, const RankCoords& k) {
+    price(out.ep, 3, ep, [&](CutLoad& load, int64_t g, const RankCoords& k) {
       const int64_t f = k.c + cp * k.r;
       const int64_t first = f - f % ep;
       for (int64_t e = first; e < first + ep; ++e) {
@@ -225,7 +227,7 @@ TrainingContention training_contention(const FabricCuts& cuts, const calibration
   }
   if (inter.pp && pp > 1) {
     const bool wrap = l.virtual_stages > 1;  // interleaved: the last stage feeds the first's next chunk
-    price(out.pp, {4, order, n, tp * nd, pp, wrap ? 1 : 0}, [&](CutLoad& load, int64_t g, RankCoords k) {
+    price(out.pp, 4, wrap ? 1 : 0, [&](CutLoad& load, int64_t g, RankCoords k) {
       const int64_t s = k.s;
       if (s + 1 < pp || wrap) {  // forward
         k.s = (s + 1) % pp;

@@ -43,6 +43,11 @@ std::string fixed(double v, int decimals) {
   return buf;
 }
 
+scenarios::RankOrder other_order(scenarios::RankOrder order) {
+  return order == scenarios::RankOrder::kTpCpEpDpPp ? scenarios::RankOrder::kTpCpEpPpDp
+                                                    : scenarios::RankOrder::kTpCpEpDpPp;
+}
+
 }  // namespace
 
 void check_search(const scenarios::Scenario& s, scenarios::Diagnostics& diags) {
@@ -105,9 +110,23 @@ SearchResult search_training_layouts(const scenarios::Scenario& s) {
         const SearchRow& lighter = rows[rows.size() - back];
         if (lighter.fits) r.lightest_fitting = lighter.layout.recompute;
       }
-      const TrainingLinkPlan links = training_links(s, r.layout, &cuts);
-      const calibration::TrainingStep st =
+      TrainingLinkPlan links = training_links(s, r.layout, &cuts);
+      calibration::TrainingStep st =
           calibration::estimate_training_step(*costs, t.model, g.gpu, r.layout, links.links, options);
+      // The other rank order, where it places some group differently (pipeline and data
+      // parallelism both present): kept when strictly faster, so ties keep the scenario's order.
+      if (r.layout.pp > 1 && int64_t{r.layout.dp} * r.layout.cp > 1) {
+        TrainingLayout other = r.layout;
+        other.rank_order = other_order(r.layout.rank_order);
+        TrainingLinkPlan other_links = training_links(s, other, &cuts);
+        calibration::TrainingStep other_step =
+            calibration::estimate_training_step(*costs, t.model, g.gpu, other, other_links.links, options);
+        if (other_step.step_time_s < st.step_time_s) {
+          r.layout = other;
+          links = std::move(other_links);
+          st = std::move(other_step);
+        }
+      }
       r.step_time_s = st.step_time_s;
       r.tokens_per_s = st.tokens_per_s;
       r.mfu = st.mfu;
@@ -161,6 +180,7 @@ std::string search_why(const SearchRow& r) {
       why += " (interleaved x" + std::to_string(l.virtual_stages) + ")";
     }
     if (l.account_for_embedding || l.account_for_loss) why += "; embedding and loss counted as layers of the split";
+    if (l.rank_order == scenarios::RankOrder::kTpCpEpPpDp) why += "; each pipeline on neighbouring GPUs (tp-cp-ep-pp-dp)";
   }
   if (l.tp > 1) why += std::string("; TP ") + std::to_string(l.tp) + (r.tp_intra ? " inside a node" : " across nodes");
   if (l.cp > 1) why += std::string("; CP ") + std::to_string(l.cp) + (r.cp_intra ? " inside a node" : " across nodes");
@@ -176,7 +196,7 @@ std::string search_why(const SearchRow& r) {
 
 std::string search_csv(const SearchResult& result) {
   std::string out =
-      "rank,dp,tp,pp,cp,ep,virtual_stages,split,sequence_parallel,zero_stage,recompute,schedule,micro_batch,"
+      "rank,dp,tp,pp,cp,ep,virtual_stages,split,rank_order,sequence_parallel,zero_stage,recompute,schedule,micro_batch,"
       "micro_batches,memory_bytes_per_gpu,capacity_bytes,fits,oom_term,step_time_s,tokens_per_s,mfu,hfu,"
       "tflops_per_gpu,bubble_fraction";
   out += result.priced ? ",cost_per_million_tokens_usd\n" : "\n";
@@ -196,6 +216,7 @@ std::string search_csv(const SearchResult& result) {
         .integer(l.ep)
         .integer(l.virtual_stages)
         .text(l.account_for_embedding || l.account_for_loss ? "embedding_and_loss" : "even")
+        .text(scenarios::to_string(l.rank_order))
         .integer(l.sequence_parallel ? 1 : 0)
         .integer(l.zero_stage)
         .text(calibration::to_string(l.recompute))

@@ -163,6 +163,25 @@ TEST(TrainingContention, ExpertAllToAllSplitsEachFlowOverItsPeers) {
   EXPECT_EQ(plan.contention.ep.subtree, "pod0");
 }
 
+TEST(TrainingContention, RememberedAnswersKeepGeometriesOfOneStageSizeApart) {
+  // In the order tp-cp-ep-pp-dp two layouts with the same GPUs per stage (tp x dp = 16) place their
+  // pipelines differently: tp 8 x dp 2 keeps each pipeline on 4 neighbouring nodes (one pod
+  // crossing at its middle), tp 4 x dp 4 spreads a node over two pipelines. One FabricCuts serves
+  // both, as in a search, and each must get the answer its own fresh cuts give.
+  const Scenario a = load_text("order-a.pbtxt", multi_pod("100 Gb/s", "tp: 8 pp: 4 dp: 2 rank_order: TP_CP_EP_PP_DP"));
+  const Scenario b = load_text("order-b.pbtxt", multi_pod("100 Gb/s", "tp: 4 pp: 4 dp: 4 rank_order: TP_CP_EP_PP_DP"));
+  const FabricCuts shared = fabric_cuts(a.cluster);
+  for (const Scenario* s : {&a, &b, &a}) {
+    const FabricCuts fresh = fabric_cuts(s->cluster);
+    const TrainingLinkPlan remembered = training_links(*s, training_layout(*s->training), &shared);
+    const TrainingLinkPlan computed = training_links(*s, training_layout(*s->training), &fresh);
+    EXPECT_EQ(remembered.links.pp.bandwidth, computed.links.pp.bandwidth) << s->training->tp;
+    EXPECT_EQ(remembered.links.dp.bandwidth, computed.links.dp.bandwidth) << s->training->tp;
+  }
+  EXPECT_NE(training_links(a, training_layout(*a.training)).links.pp.bandwidth,
+            training_links(b, training_layout(*b.training)).links.pp.bandwidth);
+}
+
 TEST(TrainingContention, RailLeavesCountOnlyTrafficBetweenNodes) {
   // Two nodes of 8 H100 on a rail-optimized fabric with one spine: rail leaf i holds NIC i of each
   // node (2 x 50 GB/s) under one 100 Gb/s = 12.5 GB/s uplink. Mixtral 8x7B, tp 2, ep 8: an expert

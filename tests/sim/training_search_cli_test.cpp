@@ -117,6 +117,14 @@ TEST(SearchCli, RanksFittingLayoutsByStepTimeAndCountsTheOthers) {
     }
   }
   EXPECT_TRUE(own_excluded);
+  // Without both pipeline and data (or context) parallelism the orders place every group alike,
+  // and the scenario's (the default) is kept.
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const auto& row = rows[i];
+    if (row[col["pp"]] == "1" || std::stoll(row[col["dp"]]) * std::stoll(row[col["cp"]]) == 1) {
+      EXPECT_EQ(row[col["rank_order"]], "TP_CP_EP_DP_PP") << "row " << i;
+    }
+  }
 
   const auto j = nlohmann::json::parse(read_file(dir / "a" / "search.json"));
   EXPECT_EQ(j["search"]["valid"].get<long long>(), fitting + not_fitting);
@@ -140,6 +148,75 @@ TEST(SearchCli, RanksFittingLayoutsByStepTimeAndCountsTheOthers) {
                                  dir);
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(read_file(dir / "a" / "search.csv"), read_file(dir / "b" / "search.csv"));
+}
+
+// Llama 3.1 8B on 8 H100 nodes in 4 pods of 16 GPUs whose uplinks carry a quarter of their NICs
+// (8 core links of 100 Gb/s against 16 NICs of 400 Gb/s): whether the pipeline or the data-parallel
+// groups cross the pods depends on the rank order.
+const char* kMultiPodScenario =
+    "name: \"search-multi-pod\"\n"
+    "cluster {\n"
+    "  nodes { id: \"n\" count: 8 gpu: \"h100-sxm5-80gb\" gpus_per_node: 8 intra: NVSWITCH\n"
+    "          nics { per_gpu {} bandwidth: \"400 Gb/s\" } }\n"
+    "  fabric { multi_pod { pod_gpus: 16 pod_oversubscription: 2 radix: 16 }\n"
+    "           tier { bandwidth: \"400 Gb/s\" latency: \"1 us\" } tier { bandwidth: \"400 Gb/s\" latency: \"1 us\" }\n"
+    "           tier { bandwidth: \"100 Gb/s\" latency: \"1 us\" } }\n"
+    "}\n"
+    "fidelity: ANALYTIC\n"
+    "training { model: \"llama-3.1-8b\" global_batch: 16 seq_len: 4096\n"
+    "  layout { tp: 8 pp: 4 dp: 2 recompute: SELECTIVE } }\n";
+
+TEST(SearchCli, TriesTheOtherRankOrderWherePipelineAndDataParallelismMeet) {
+  const fs::path dir = scratch_dir("search-cli-order");
+  const fs::path scenario = dir / "multi_pod.pbtxt";
+  std::ofstream(scenario, std::ios::binary) << kMultiPodScenario;
+  const auto r = run_stratum("search " + shell_quote(scenario.string()) + " --out " + shell_quote((dir / "a").string()), dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = csv_rows(read_file(dir / "a" / "search.csv"));
+  std::map<std::string, size_t> col;
+  for (size_t i = 0; i < rows.front().size(); ++i) col[rows.front()[i]] = i;
+  ASSERT_TRUE(col.count("rank_order"));
+  size_t other = 0, first_other = 0;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const auto& row = rows[i];
+    if (row[col["rank_order"]] == "TP_CP_EP_DP_PP") continue;
+    ASSERT_EQ(row[col["rank_order"]], "TP_CP_EP_PP_DP") << "row " << i;
+    // Only where the orders differ: pipeline and data (or context) parallelism both present.
+    EXPECT_GT(std::stoll(row[col["pp"]]), 1) << "row " << i;
+    EXPECT_GT(std::stoll(row[col["dp"]]) * std::stoll(row[col["cp"]]), 1) << "row " << i;
+    EXPECT_EQ(row[col["fits"]], "1") << "row " << i;
+    if (other++ == 0) first_other = i;
+  }
+  ASSERT_GT(other, 0u);
+  // `stratum run` of that layout in that order gives the search's step time.
+  const auto& row = rows[first_other];
+  const std::map<std::string, std::string> schedule{{"1f1b", "ONE_F_ONE_B"}, {"interleaved", "INTERLEAVED"}};
+  const std::map<std::string, std::string> recompute{{"none", "NONE"}, {"selective", "SELECTIVE"}, {"full", "FULL"}};
+  ASSERT_EQ(row[col["split"]], "even");
+  std::string sets;
+  for (const char* f : {"dp", "tp", "pp", "cp", "virtual_stages", "zero_stage"}) {
+    sets += std::string(" --set training.layout.") + f + "=" + row[col[f]];
+  }
+  sets += " --set training.layout.rank_order=TP_CP_EP_PP_DP";
+  sets += " --set training.layout.schedule=" + schedule.at(row[col["schedule"]]);
+  sets += " --set training.layout.recompute=" + recompute.at(row[col["recompute"]]);
+  sets += std::string(" --set training.layout.sequence_parallel=") + (row[col["sequence_parallel"]] == "1" ? "true" : "false");
+  sets += " --set training.micro_batch=" + row[col["micro_batch"]];
+  const auto run = run_stratum("run " + shell_quote(scenario.string()) + " --progress=none --out " +
+                                   shell_quote((dir / "run").string()) + sets,
+                               dir);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto m = nlohmann::json::parse(read_file(dir / "run" / "metrics.json"));
+  EXPECT_NEAR(m["step_time_s"].get<double>(), std::stod(row[col["step_time_s"]]), 1e-9 * m["step_time_s"].get<double>());
+  // In the default order the same layout is slower (else the search would have kept it).
+  const auto run_default = run_stratum("run " + shell_quote(scenario.string()) + " --progress=none --out " +
+                                           shell_quote((dir / "run-default").string()) + sets +
+                                           " --set training.layout.rank_order=TP_CP_EP_DP_PP",
+                                       dir);
+  ASSERT_EQ(run_default.exit_code, 0) << run_default.err;
+  const auto md = nlohmann::json::parse(read_file(dir / "run-default" / "metrics.json"));
+  EXPECT_GT(md["step_time_s"].get<double>(), m["step_time_s"].get<double>());
+  fs::remove_all(dir);
 }
 
 TEST(SearchCli, NeedsATrainingSection) {

@@ -62,10 +62,11 @@ struct FabricCuts {
   // Per global GPU index: its node. Two GPUs of one node talk over NVLink or PCIe, never through
   // the fabric, even when their NICs sit on different (rail) leaves.
   std::vector<int> node_of_gpu;
-  // training_contention's answers by class geometry (class, GPUs, sizes and strides), so that a
-  // layout search pays one pass per distinct geometry, not per layout. A cache of a pure function:
-  // the answers do not depend on what was asked before. Not thread-safe: one FabricCuts per thread.
-  mutable std::map<std::array<std::int64_t, 6>, CutShare> memo;
+  // training_contention's answers by class geometry (class, rank order, tp, cp, dp, pp and the
+  // class's own parameter), so that a layout search pays one pass per distinct geometry, not per
+  // layout. A cache of a pure function: the answers do not depend on what was asked before. Not
+  // thread-safe: one FabricCuts per thread.
+  mutable std::map<std::array<std::int64_t, 7>, CutShare> memo;
   bool empty() const { return subtrees.empty(); }
 };
 
