@@ -9,31 +9,15 @@ namespace stratum::policies {
 KvTierChain::Level::Level(int64_t capacity)
     : table(capacity),
       keys(static_cast<size_t>(capacity), 0),
-      prev(keys.size(), -1),
-      next(keys.size(), -1) {
+      recency(keys.size()) {
   free_slots.reserve(keys.size());
   for (size_t i = keys.size(); i-- > 0;) free_slots.push_back(static_cast<int32_t>(i));
-}
-
-void KvTierChain::Level::unlink(int32_t slot) {
-  const auto s = static_cast<size_t>(slot);
-  if (prev[s] >= 0) next[static_cast<size_t>(prev[s])] = next[s]; else head = next[s];
-  if (next[s] >= 0) prev[static_cast<size_t>(next[s])] = prev[s]; else tail = prev[s];
-  prev[s] = next[s] = -1;
-}
-
-void KvTierChain::Level::push_back(int32_t slot) {
-  const auto s = static_cast<size_t>(slot);
-  prev[s] = tail;
-  next[s] = -1;
-  if (tail >= 0) next[static_cast<size_t>(tail)] = slot; else head = slot;
-  tail = slot;
 }
 
 void KvTierChain::Level::erase(uint64_t key) {
   const int32_t slot = table.find(key);
   if (slot < 0) return;
-  unlink(slot);
+  recency.unlink(slot);
   table.erase(key);
   free_slots.push_back(slot);
 }
@@ -45,8 +29,7 @@ bool KvTierChain::Level::insert(uint64_t key, uint64_t& dropped) {
   }
   bool evicted = false;
   if (free_slots.empty()) {
-    const int32_t lru = head;
-    dropped = keys[static_cast<size_t>(lru)];
+    dropped = keys[static_cast<size_t>(recency.least_recent())];
     erase(dropped);
     evicted = true;
   }
@@ -54,7 +37,7 @@ bool KvTierChain::Level::insert(uint64_t key, uint64_t& dropped) {
   free_slots.pop_back();
   keys[static_cast<size_t>(slot)] = key;
   table.insert(key, slot);
-  push_back(slot);
+  recency.push_most_recent(slot);
   return evicted;
 }
 
@@ -92,8 +75,8 @@ void KvTierChain::touch(int tier, uint64_t key) {
   Level& level = levels_[static_cast<size_t>(tier)];
   const int32_t slot = level.table.find(key);
   if (slot < 0) return;
-  level.unlink(slot);
-  level.push_back(slot);
+  level.recency.unlink(slot);
+  level.recency.push_most_recent(slot);
 }
 
 double KvTierChain::reload_seconds(int tier, int64_t blocks) const {
@@ -105,7 +88,9 @@ double KvTierChain::reload_seconds(int tier, int64_t blocks) const {
 std::vector<uint64_t> KvTierChain::lru_keys(int tier) const {
   const Level& level = levels_[static_cast<size_t>(tier)];
   std::vector<uint64_t> out;
-  for (int32_t s = level.head; s >= 0; s = level.next[static_cast<size_t>(s)]) out.push_back(level.keys[static_cast<size_t>(s)]);
+  for (int32_t s = level.recency.least_recent(); s != RecencyList::kNone; s = level.recency.more_recent(s)) {
+    out.push_back(level.keys[static_cast<size_t>(s)]);
+  }
   return out;
 }
 

@@ -8,40 +8,26 @@ namespace stratum::policies {
 // instances that see few distinct prefixes then costs only what they hold.
 BlockLru::BlockLru(size_t capacity) : capacity_(capacity) {}
 
-void BlockLru::unlink(uint32_t slot) {
-  if (prev_[slot] != kNone) next_[prev_[slot]] = next_[slot]; else head_ = next_[slot];
-  if (next_[slot] != kNone) prev_[next_[slot]] = prev_[slot]; else tail_ = prev_[slot];
-}
-
-void BlockLru::push_front(uint32_t slot) {
-  prev_[slot] = kNone;
-  next_[slot] = head_;
-  if (head_ != kNone) prev_[head_] = slot;
-  head_ = slot;
-  if (tail_ == kNone) tail_ = slot;
-}
-
 void BlockLru::touch(uint64_t hash) {
   if (capacity_ == 0) return;
   if (const auto it = index_.find(hash); it != index_.end()) {
-    unlink(it->second);
-    push_front(it->second);
+    recency_.unlink(it->second);
+    recency_.push_most_recent(it->second);
     return;
   }
-  uint32_t slot;
+  int32_t slot;
   if (hash_.size() < capacity_) {
-    slot = static_cast<uint32_t>(hash_.size());
+    slot = static_cast<int32_t>(hash_.size());
     hash_.push_back(hash);
-    prev_.push_back(kNone);
-    next_.push_back(kNone);
+    recency_.add_slot();
   } else {
-    slot = tail_;  // the least recently touched gives its slot up
-    unlink(slot);
-    index_.erase(hash_[slot]);
-    hash_[slot] = hash;
+    slot = recency_.least_recent();  // the least recently touched gives its slot up
+    recency_.unlink(slot);
+    index_.erase(hash_[static_cast<size_t>(slot)]);
+    hash_[static_cast<size_t>(slot)] = hash;
   }
   index_.emplace(hash, slot);
-  push_front(slot);
+  recency_.push_most_recent(slot);
 }
 
 size_t PrefixAwareRouter::matched_blocks(size_t i, std::span<const uint64_t> prefix) const {

@@ -37,8 +37,7 @@ PrefixCache::PrefixCache(int64_t capacity_blocks)
     : table_(capacity_blocks),
       keys_(static_cast<size_t>(std::max<int64_t>(0, capacity_blocks)), 0),
       refs_(keys_.size(), 0),
-      prev_(keys_.size(), -1),
-      next_(keys_.size(), -1) {
+      evictable_order_(keys_.size()) {
   if (capacity_blocks > std::numeric_limits<int32_t>::max()) {
     throw std::invalid_argument("PrefixCache: more than 2^31 blocks");
   }
@@ -46,31 +45,20 @@ PrefixCache::PrefixCache(int64_t capacity_blocks)
   for (size_t i = keys_.size(); i-- > 0;) free_slots_.push_back(static_cast<int32_t>(i));
 }
 
-void PrefixCache::unlink(int32_t slot) {
-  const auto s = static_cast<size_t>(slot);
-  if (prev_[s] >= 0) next_[static_cast<size_t>(prev_[s])] = next_[s]; else head_ = next_[s];
-  if (next_[s] >= 0) prev_[static_cast<size_t>(next_[s])] = prev_[s]; else tail_ = prev_[s];
-  prev_[s] = next_[s] = -1;
-  --evictable_;
-}
-
-void PrefixCache::push_back(int32_t slot) {
-  const auto s = static_cast<size_t>(slot);
-  prev_[s] = tail_;
-  next_[s] = -1;
-  if (tail_ >= 0) next_[static_cast<size_t>(tail_)] = slot; else head_ = slot;
-  tail_ = slot;
-  ++evictable_;
-}
-
 void PrefixCache::acquire(int32_t slot) {
-  if (refs_[static_cast<size_t>(slot)]++ == 0) unlink(slot);
+  if (refs_[static_cast<size_t>(slot)]++ == 0) {
+    evictable_order_.unlink(slot);
+    --evictable_;
+  }
 }
 
 void PrefixCache::release(int32_t slot) {
   int32_t& r = refs_[static_cast<size_t>(slot)];
   if (r <= 0) throw std::logic_error("PrefixCache::release of an unreferenced block");
-  if (--r == 0) push_back(slot);
+  if (--r == 0) {
+    evictable_order_.push_most_recent(slot);
+    ++evictable_;
+  }
 }
 
 int32_t PrefixCache::insert(uint64_t key) {
@@ -84,9 +72,10 @@ int32_t PrefixCache::insert(uint64_t key) {
 }
 
 uint64_t PrefixCache::evict_lru() {
-  if (head_ < 0) throw std::logic_error("PrefixCache::evict_lru with nothing evictable");
-  const int32_t slot = head_;
-  unlink(slot);
+  const int32_t slot = evictable_order_.least_recent();
+  if (slot == RecencyList::kNone) throw std::logic_error("PrefixCache::evict_lru with nothing evictable");
+  evictable_order_.unlink(slot);
+  --evictable_;
   const uint64_t key = keys_[static_cast<size_t>(slot)];
   table_.erase(key);
   free_slots_.push_back(slot);
@@ -95,7 +84,9 @@ uint64_t PrefixCache::evict_lru() {
 
 std::vector<int32_t> PrefixCache::lru_order() const {
   std::vector<int32_t> out;
-  for (int32_t s = head_; s >= 0; s = next_[static_cast<size_t>(s)]) out.push_back(s);
+  for (int32_t s = evictable_order_.least_recent(); s != RecencyList::kNone; s = evictable_order_.more_recent(s)) {
+    out.push_back(s);
+  }
   return out;
 }
 

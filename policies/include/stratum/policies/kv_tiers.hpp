@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "stratum/policies/block_key_table.hpp"
+#include "stratum/policies/recency_list.hpp"
 
 namespace stratum::policies {
 
@@ -57,10 +58,8 @@ class KvTierChain {
     explicit Level(int64_t capacity);
     BlockKeyTable table;
     std::vector<uint64_t> keys;
-    std::vector<int32_t> prev, next, free_slots;
-    int32_t head = -1, tail = -1;
-    void unlink(int32_t slot);
-    void push_back(int32_t slot);
+    std::vector<int32_t> free_slots;
+    RecencyList recency;  // every held slot
     void erase(uint64_t key);
     // Inserts `key` as the most recently used; returns true and sets `dropped` when the tier was
     // full and evicted its least recently used key to make room (or cannot hold any block).

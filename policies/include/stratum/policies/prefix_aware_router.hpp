@@ -10,12 +10,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include "stratum/policies/recency_list.hpp"
 #include "stratum/policies/routing.hpp"
 
 namespace stratum::policies {
 
-// A set of at most `capacity` block hashes that forgets the least recently touched first. The
-// recency list lives in arrays indexed by slot, so touching a known hash does not allocate.
+// A set of at most `capacity` block hashes (at most 2^31: the loader caps it at 10 M) that forgets
+// the least recently touched first. The recency list lives in arrays indexed by slot, so touching
+// a known hash does not allocate.
 class BlockLru {
  public:
   explicit BlockLru(size_t capacity);
@@ -25,15 +27,10 @@ class BlockLru {
   size_t size() const { return index_.size(); }
 
  private:
-  static constexpr uint32_t kNone = static_cast<uint32_t>(-1);
-  void unlink(uint32_t slot);
-  void push_front(uint32_t slot);
-
   size_t capacity_;
-  std::unordered_map<uint64_t, uint32_t> index_;  // hash -> slot
-  std::vector<uint64_t> hash_;                     // per slot
-  std::vector<uint32_t> prev_, next_;              // recency list, most recent at head_
-  uint32_t head_ = kNone, tail_ = kNone;
+  std::unordered_map<uint64_t, int32_t> index_;  // hash -> slot
+  std::vector<uint64_t> hash_;                    // per slot
+  RecencyList recency_;
 };
 
 class PrefixAwareRouter final : public Router {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "stratum/policies/block_key_table.hpp"
+#include "stratum/policies/recency_list.hpp"
 
 namespace stratum::policies {
 
@@ -96,15 +97,11 @@ class PrefixCache {
   std::vector<int32_t> lru_order() const;
 
  private:
-  void unlink(int32_t slot);
-  void push_back(int32_t slot);
-
   BlockKeyTable table_;
   std::vector<uint64_t> keys_;
   std::vector<int32_t> refs_;
-  std::vector<int32_t> prev_, next_;  // LRU list of evictable slots
+  RecencyList evictable_order_;  // the evictable slots
   std::vector<int32_t> free_slots_;
-  int32_t head_ = -1, tail_ = -1;     // least and most recently used
   int64_t evictable_ = 0;
 };
 
