@@ -108,6 +108,17 @@ std::vector<std::string> validate_layout(const TrainingLayout& l, const scenario
     out.push_back("dp x cp = " + s(int64_t{l.dp} * l.cp) + " is not divisible by ep " + s(l.ep) +
                   "; expected the expert-parallel ranks to divide the data- and context-parallel ranks");
   }
+  // With data parallelism outermost and a pipeline, Megatron-Core needs the attention and MoE
+  // layers to have the same data-parallel size (megatron/core/parallel_state.py
+  // initialize_model_parallel: "When not using pp-last rank ordering, the data parallel size of the
+  // attention and moe layers must be the same"): dp = world / (tp pp cp) against the expert
+  // data-parallel size world / (tp ep pp) with expert tensor parallelism tp, so ep = cp. Dense
+  // models (ep 1) are not held to it: the Llama 3 paper ran [TP, CP, PP, DP] with CP 16 in its own
+  // framework (arXiv 2407.21783 Table 4).
+  if (l.rank_order == scenarios::RankOrder::kTpCpEpPpDp && l.pp > 1 && l.ep > 1 && l.ep != l.cp) {
+    out.push_back("rank_order TP_CP_EP_PP_DP with pp " + s(l.pp) + " and ep " + s(l.ep) + " needs ep = cp (" +
+                  s(l.cp) + "), as Megatron-Core does; expected rank_order TP_CP_EP_DP_PP or ep equal to cp");
+  }
   // Context parallelism cuts each sequence into 2 x cp chunks so that every rank gets an equal
   // share of causal attention work (Megatron-Core, get_batch_on_this_cp_rank).
   if (seq_ok && l.cp > 1 && l.seq_len % (2 * int64_t{l.cp}) != 0) {

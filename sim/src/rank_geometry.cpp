@@ -26,9 +26,10 @@ RankCoords RankGeometry::coords(int64_t gpu) const {
 }
 
 int64_t RankGeometry::ep_block(int64_t ep) const {
-  // Inside one replica's context ranks, or over ep / cp replicas (rounded up) with all their
-  // context ranks.
-  if (ep <= cp_) return tp_ * ep;
+  // Flattened rank f sits at t + tp f when cp and dp are adjacent (the default order): ep of them
+  // span tp x ep GPUs. Otherwise inside one replica's context ranks, or over ep / cp replicas
+  // (rounded up) with all their context ranks.
+  if (stride_dp_ == tp_ * cp_ || ep <= cp_) return tp_ * ep;
   return stride_dp_ * ((ep + cp_ - 1) / cp_);
 }
 

@@ -550,7 +550,7 @@ TrainingRunResult run_training_flow(const scenarios::Scenario& s) {
   }
 
   // Data-parallel gradient buckets (calibration::gradient_buckets: Megatron-Core's default bucket of
-  // max(40M, 1M x dp x cp) parameters of 16-bit gradients, or PyTorch DDP's 25 MB), each stage with its
+  // max(40M, 1M x dp x cp) parameters of 16-bit or FP32 gradients, or PyTorch DDP's 25 MB), each stage with its
   // own parameters as the analytic step prices them.
   const std::vector<double>& stage_params = base.memory.stage_parameters;
   plan.legacy = t.software.gradients == scenarios::TrainingGradients::kMegatron2021 && l.zero_stage == 0;

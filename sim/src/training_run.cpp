@@ -36,6 +36,7 @@ std::string field_of(const std::string& problem) {
       {"seq_len ", "training.seq_len"},
       {"zero_stage ", "training.layout.zero_stage"},
       {"precision ", "training.precision"},
+      {"rank_order ", "training.layout.rank_order"},
       {"virtual_stages ", "training.layout.virtual_stages"},
       {"first_stage_layers", "training.layout.first_stage_layers"},
       {"last_stage_layers", "training.layout.last_stage_layers"},
@@ -161,7 +162,11 @@ TrainingLinkPlan training_links(const scenarios::Scenario& s, const TrainingLayo
   plan.inter_bandwidth = g.gpus_per_node > 0 ? nic * g.nics.count / g.gpus_per_node : 0;
   plan.inter_latency = 2.0 * g.nics.latency + 2.0 * tier_latency;
   const int64_t gpn = g.gpus_per_node;
-  const auto inside = [gpn](int64_t block) { return block <= gpn; };
+  // Blocks start at multiples of their size (node-major numbering), so every group of a class sits
+  // in one node exactly when the block divides the node, or when the whole layout is one node;
+  // a block that does not divide the node has some group straddling two nodes.
+  const int64_t all = l.gpus();
+  const auto inside = [gpn, all](int64_t block) { return all <= gpn || (block <= gpn && gpn % block == 0); };
   const RankGeometry where(l);  // the layout's rank order
   plan.tp_intra = inside(where.tp_block());
   plan.cp_intra = inside(where.cp_block());

@@ -114,10 +114,11 @@ SearchResult search_training_layouts(const scenarios::Scenario& s) {
       calibration::TrainingStep st =
           calibration::estimate_training_step(*costs, t.model, g.gpu, r.layout, links.links, options);
       // The other rank order, where it places some group differently (pipeline and data
-      // parallelism both present): kept when strictly faster, so ties keep the scenario's order.
-      if (r.layout.pp > 1 && int64_t{r.layout.dp} * r.layout.cp > 1) {
-        TrainingLayout other = r.layout;
-        other.rank_order = other_order(r.layout.rank_order);
+      // parallelism both present) and is a valid layout: kept when strictly faster, so ties keep
+      // the scenario's order.
+      TrainingLayout other = r.layout;
+      other.rank_order = other_order(r.layout.rank_order);
+      if (r.layout.pp > 1 && r.layout.dp > 1 && calibration::validate_layout(other, t.model, space.gpus).empty()) {
         TrainingLinkPlan other_links = training_links(s, other, &cuts);
         calibration::TrainingStep other_step =
             calibration::estimate_training_step(*costs, t.model, g.gpu, other, other_links.links, options);

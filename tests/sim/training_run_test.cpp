@@ -125,6 +125,45 @@ TEST(TrainingLinks, GroupsInsideANodeUseNvlinkOthersTheNics) {
   EXPECT_DOUBLE_EQ(plan.links.pp.latency, 2 * 7e-6 + 2 * 130e-9);
 }
 
+TEST(TrainingLinks, AGroupStraddlingTwoNodesCrossesTheNics) {
+  // 3 nodes, pp 3: in the order tp-cp-ep-pp-dp each pipeline is 3 neighbouring GPUs, and pipeline 2
+  // is GPUs 6, 7 and 8, on two nodes; in the default order a data-parallel group of 3 replicas
+  // (tp 1, GPUs 3 k .. 3 k + 2) straddles nodes the same way. Blocks that divide the node stay.
+  std::optional<Scenario> s;
+  ASSERT_EQ(checked("straddle.pbtxt", cluster(3) + "training {\n"
+                                                  "  model: \"gpt-1.7b\" global_batch: 24\n"
+                                                  "  layout { dp: 8 pp: 3 rank_order: TP_CP_EP_PP_DP }\n"
+                                                  "}\n",
+                    &s),
+            "");
+  EXPECT_FALSE(training_links(*s, training_layout(*s->training)).pp_intra);
+  ASSERT_EQ(checked("straddle-dp.pbtxt", cluster(3) + "training {\n"
+                                                     "  model: \"gpt-1.7b\" global_batch: 24\n"
+                                                     "  layout { dp: 3 pp: 8 }\n"
+                                                     "}\n",
+                    &s),
+            "");
+  EXPECT_FALSE(training_links(*s, training_layout(*s->training)).dp_intra);
+  // One node holds everything, divisible or not.
+  ASSERT_EQ(checked("one-node.pbtxt", cluster(1) + "training {\n"
+                                                  "  model: \"gpt-1.7b\" global_batch: 24\n"
+                                                  "  layout { dp: 2 pp: 4 rank_order: TP_CP_EP_PP_DP }\n"
+                                                  "}\n",
+                    &s),
+            "");
+  EXPECT_TRUE(training_links(*s, training_layout(*s->training)).pp_intra);
+  EXPECT_TRUE(training_links(*s, training_layout(*s->training)).dp_intra);
+}
+
+TEST(TrainingCheck, ExpertsWithTheDataParallelOuterOrderNeedEpEqualToCp) {
+  EXPECT_EQ(checked("moe-order.pbtxt", cluster(2) + "training {\n"
+                                                   "  model: \"mixtral-8x7b\" global_batch: 16\n"
+                                                   "  layout { dp: 4 tp: 2 pp: 2 ep: 2 rank_order: TP_CP_EP_PP_DP }\n"
+                                                   "}\n"),
+            "F:7:36: error: rank_order TP_CP_EP_PP_DP with pp 2 and ep 2 needs ep = cp (1), as Megatron-Core does; "
+            "expected rank_order TP_CP_EP_DP_PP or ep equal to cp\n");
+}
+
 TEST(TrainingRun, IsTheAnalyticStepOnTheClustersLinksRepeated) {
   std::optional<Scenario> s;
   ASSERT_EQ(checked("run.pbtxt", cluster(2) + "training {\n"

@@ -21,8 +21,8 @@ struct LayoutSpace {
   // run, Llama 3 405B's long-context stage ("The Llama 3 Herd of Models", arXiv 2407.21783,
   // Table 4: TP 8, CP 16, PP 16). Assumption: larger degrees are not worth exploring.
   int max_cp = 16;
-  // Every layout's rank order: the scenario's (training.layout.rank_order), not a dimension of the
-  // search.
+  // Every enumerated layout's rank order: the scenario's (training.layout.rank_order); the search
+  // (sim/training_search.cpp) prices the other order too where it differs.
   scenarios::RankOrder rank_order = scenarios::RankOrder::kTpCpEpDpPp;
 };
 

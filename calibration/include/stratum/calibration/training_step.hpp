@@ -57,7 +57,8 @@ struct GradientBuckets {
   CollectiveKind kind = CollectiveKind::kAllReduce;
 };
 // Megatron-Core DDP: options.bucket_params or its default max(40,000,000, 1,000,000 x dp x cp)
-// (megatron/core/distributed/distributed_data_parallel.py), 16-bit gradients, all-reduce without
+// (megatron/core/distributed/distributed_data_parallel.py), 16-bit gradients (FP32 with
+// options.memory.fp32_gradients), all-reduce without
 // ZeRO and reduce-scatter with it. PyTorch DDP (kMegatron2021TorchDdp): 25 MB buckets of FP16
 // gradients, all-reduced (megatron2021_gradients.hpp).
 GradientBuckets gradient_buckets(const TrainingStepOptions& options, const TrainingLayout& layout);

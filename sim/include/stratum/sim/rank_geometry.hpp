@@ -29,8 +29,8 @@ class RankGeometry {
   RankCoords coords(int64_t gpu) const;
 
   // GPUs from the first to the last of the block that holds one group of the class and every
-  // group interleaved with it; a class stays inside a node when its block does (node-major, blocks
-  // aligned as the layout's degrees divide the node).
+  // group interleaved with it. Blocks start at multiples of their size (node-major), so a class
+  // stays inside a node when its block divides the node (training_links).
   int64_t tp_block() const { return tp_; }
   int64_t cp_block() const { return tp_ * cp_; }
   int64_t dp_block() const { return stride_dp_ * dp_; }  // the flattened cp x dp group
