@@ -9,6 +9,7 @@
 #include "stratum/calibration/core_attention_cost.hpp"
 #include "stratum/calibration/megatron2021_gradients.hpp"
 #include "stratum/calibration/stage_layers.hpp"
+#include "stratum/calibration/stage_reduction.hpp"
 #include "stratum/calibration/training_flops.hpp"
 
 namespace stratum::calibration {
@@ -18,20 +19,6 @@ namespace {
 using scenarios::Precision;
 
 double d(int64_t v) { return static_cast<double>(v); }
-
-// Adam's step, fused over all local tensors (Apex / Transformer Engine multi-tensor FusedAdam, one
-// pass): per parameter it reads the 16-bit gradient (2 bytes), reads and writes the FP32 master
-// weight, momentum and variance (3 x 8) and writes the 16-bit weight (2). Memory-bound.
-constexpr double kAdamBytesPerParam = 2.0 + 3.0 * 8.0 + 2.0;
-
-double collective(const CostModel& costs, const GroupLink& link, CollectiveKind kind, double bytes, int ranks) {
-  if (ranks <= 1 || bytes <= 0) return 0;
-  if (link.group != nullptr) return link.group->price(kind, bytes).seconds;
-  if (link.bandwidth <= 0) {
-    throw std::invalid_argument("a group of " + std::to_string(ranks) + " ranks needs a positive link bandwidth");
-  }
-  return costs.collective(kind, bytes, ranks, link.bandwidth, link.latency).seconds;
-}
 
 // Forward and backward of one GEMM C[m,n] = A[m,k] B[k,n]: the backward computes the input gradient
 // dA = dC B^T (m x k x n) and the weight gradient dB = A^T dC (k x n x m), each the forward's FLOPs
@@ -162,7 +149,7 @@ TrainingStep estimate_training_step(const CostModel& costs, const scenarios::Mod
     memory_bound(costs.elementwise((k + 1.0) * act / (l.sequence_parallel ? t : 1)).seconds);
     // Token dispatch and combine: two all-to-alls of T k hidden values each way (Megatron-Core
     // alltoall token dispatcher), forward and again in backward.
-    ep_fwd = 2.0 * collective(costs, links.ep, CollectiveKind::kAllToAll, dT * k * h * sb, l.ep);
+    ep_fwd = 2.0 * price_collective(costs, links.ep, CollectiveKind::kAllToAll, dT * k * h * sb, l.ep);
   } else {
     add(gemm(costs, T, up, m.hidden, gemm_p));
     memory_bound(costs.elementwise(dT * d(up + ffn) * sb).seconds);  // GeLU / SwiGLU
@@ -174,9 +161,9 @@ TrainingStep estimate_training_step(const CostModel& costs, const scenarios::Mod
   // (Korthikanti 2022 section 4.2.2). Not overlapped with compute (assumption, as Megatron-LM
   // SC'21 runs them).
   const double tp_pass =
-      l.sequence_parallel ? 2.0 * (collective(costs, links.tp, CollectiveKind::kAllGather, act, t) +
-                                   collective(costs, links.tp, CollectiveKind::kReduceScatter, act, t))
-                          : 2.0 * collective(costs, links.tp, CollectiveKind::kAllReduce, act, t);
+      l.sequence_parallel ? 2.0 * (price_collective(costs, links.tp, CollectiveKind::kAllGather, act, t) +
+                                   price_collective(costs, links.tp, CollectiveKind::kReduceScatter, act, t))
+                          : 2.0 * price_collective(costs, links.tp, CollectiveKind::kAllReduce, act, t);
   comm_fwd += tp_pass + ep_fwd;
   comm_bwd += tp_pass + ep_fwd;
   if (l.cp > 1) {
@@ -185,8 +172,8 @@ TrainingStep estimate_training_step(const CostModel& costs, const scenarios::Mod
     // (reduce-scatter) in backward, overlapped with the attention blocks it computes meanwhile;
     // only what exceeds the attention time is exposed.
     const double kv_bytes = d(l.micro_batch) * d(l.seq_len) * 2.0 * d(kv * hd) * sb;
-    const double cp_f = collective(costs, links.cp, CollectiveKind::kAllGather, kv_bytes, l.cp);
-    const double cp_b = cp_f + collective(costs, links.cp, CollectiveKind::kReduceScatter, kv_bytes, l.cp);
+    const double cp_f = price_collective(costs, links.cp, CollectiveKind::kAllGather, kv_bytes, l.cp);
+    const double cp_b = cp_f + price_collective(costs, links.cp, CollectiveKind::kReduceScatter, kv_bytes, l.cp);
     comm_fwd += std::max(0.0, cp_f - attn_fwd);
     comm_bwd += std::max(0.0, cp_b - 2.0 * attn_fwd);
   }
@@ -223,7 +210,7 @@ TrainingStep estimate_training_step(const CostModel& costs, const scenarios::Mod
     // Weights are gathered before the forward and again before the backward of every micro-batch
     // (FSDP reshard_after_forward; Rajbhandari et al. SC'20 section 7.2.2: 1.5x the data-parallel
     // traffic of ZeRO-2), each gather hidden behind the chunk's compute where it fits.
-    zero3_gather = collective(costs, links.dp, CollectiveKind::kAllGather, params_chunk_dense * 2.0,
+    zero3_gather = price_collective(costs, links.dp, CollectiveKind::kAllGather, params_chunk_dense * 2.0,
                               static_cast<int>(nd));
   }
 
@@ -264,82 +251,62 @@ TrainingStep estimate_training_step(const CostModel& costs, const scenarios::Mod
     // Narayanan SC'21 section 4.1, scatter/gather: each of the t ranks sends 1/t of the boundary
     // activation to the next stage, which all-gathers it over the (faster) tensor-parallel links;
     // with sequence parallelism the activation is already split and no gather is needed.
-    out.p2p_s = collective(costs, links.pp, CollectiveKind::kSendRecv, act / t, 2) +
-                (l.sequence_parallel ? 0.0 : collective(costs, links.tp, CollectiveKind::kAllGather, act, t));
+    out.p2p_s = price_collective(costs, links.pp, CollectiveKind::kSendRecv, act / t, 2) +
+                (l.sequence_parallel ? 0.0 : price_collective(costs, links.tp, CollectiveKind::kAllGather, act, t));
   }
   times.p2p_s = out.p2p_s;
   out.pipeline = run_pipeline(shape, times);
   out.bubble_fraction = out.pipeline.bubble_fraction;
 
   // ---- data-parallel gradient reduction, weight gather and optimizer, per stage ----
-  const GradientBuckets grad_buckets = gradient_buckets(options, l);
-  const double bucket = grad_buckets.params;
-  const auto reduce_kind = grad_buckets.kind;
+  // What each stage moves and what it costs (stage_reduction.hpp), scheduled here against the
+  // pipeline run; the flow step sends the same plan.
+  const ReductionPlan reduction = plan_stage_reductions(costs, m, l, out.memory.stage_parameters, links, options);
   double step = 0;
   out.stage_optimizer_s.assign(static_cast<size_t>(p), 0.0);
   for (int i = 0; i < p; ++i) {
     const auto& ops = out.pipeline.stages[static_cast<size_t>(i)];
+    const StageReduction& r = reduction.stages[static_cast<size_t>(i)];
     const double stage_end = ops.back().end_s;
-    double exposed = 0, optimizer = 0;
-    // Parameters this stage holds per GPU (training_memory: its decoder layers, plus the input
-    // embedding on the first stage and the final norm and output layer on the last), which set
-    // its gradient reduction, weight gather and optimizer.
-    const double params = out.memory.stage_parameters[static_cast<size_t>(i)];
-    if (legacy_gradients) {
-      // Megatron-LM 2021, after the pipeline flush: the step's passes over the gradient buffer,
-      // one all-reduce of every gradient over the data-parallel ranks, then on the first and last
-      // stage the tied word embedding's gradient all-reduced between the two (training.py
-      // train_step, "backward-embedding-all-reduce"), nothing overlapped.
-      exposed = costs.elementwise(params * g21.around_reduce).seconds +
-                collective(costs, links.dp, CollectiveKind::kAllReduce, params * g21.reduce_width, static_cast<int>(nd));
-      if (p > 1 && m.tied_embeddings && (i == 0 || i == p - 1)) {
-        exposed += collective(costs, links.pp, CollectiveKind::kAllReduce, d(vocab_t) * h * g21.reduce_width, 2);
-      }
-    } else if (nd > 1) {
+    double exposed = 0;
+    if (reduction.legacy) {
+      exposed = r.legacy_local_s + r.legacy_reduce_s + r.embedding_s;  // after the flush, nothing overlapped
+    } else if (r.buckets_per_chunk > 0) {
+      // Bucket j of n of chunk c is ready at j/n of the chunk's last backward op (or at the stage's
+      // end without overlap).
       std::vector<Bucketed> buckets;
       for (int c = 0; c < v; ++c) {
         const TimedOp* last = nullptr;
         for (const TimedOp& op : ops) {
           if (op.op.pass == Pass::kBackward && op.op.chunk == c) last = &op;
         }
-        const double chunk_params = params / v;
-        const int n = std::max(1, static_cast<int>(std::ceil(chunk_params / bucket)));
-        const double seconds = collective(costs, links.dp, reduce_kind, chunk_params / n * grad_buckets.bytes_per_param,
-                                          static_cast<int>(nd));
+        const int n = r.buckets_per_chunk;
         for (int j = 1; j <= n; ++j) {
           const double ready = options.overlap_grad_reduce
                                    ? last->start_s + (last->end_s - last->start_s) * j / n
                                    : stage_end;
-          buckets.push_back({ready, seconds});
+          buckets.push_back({ready, r.bucket_s});
         }
       }
-      exposed = exposed_after(std::move(buckets), stage_end);
-      // PyTorch DDP's copies into and out of its buckets run on the compute stream during the last
-      // backward, delaying it and every bucket after them by their time.
-      if (torch_ddp) exposed += costs.elementwise(params * g21.around_reduce).seconds;
+      exposed = exposed_after(std::move(buckets), stage_end) + r.after_buckets_s;
     }
-    // The optimizer updates the local share of the FP32 state (all of it without ZeRO).
-    const double opt_params = l.zero_stage >= 1 ? params / d(nd) : params;
-    // FP32 gradient buffers: the fused Adam reads 4 bytes per gradient instead of 2.
-    const double adam_bytes = kAdamBytesPerParam + (options.memory.fp32_gradients ? 2.0 : 0.0);
-    optimizer = costs.elementwise(opt_params * (legacy_gradients || torch_ddp ? g21.optimizer : adam_bytes)).seconds;
-    if (nd > 1 && (l.zero_stage == 1 || l.zero_stage == 2)) {
-      // Updated 16-bit weights are all-gathered from their owners (Megatron distributed optimizer).
-      const double gather = collective(costs, links.dp, CollectiveKind::kAllGather, params * 2.0, static_cast<int>(nd));
+    if (r.gather_s > 0) {
+      // The weight all-gather hides behind the next step's micro-batch-0 forwards
+      // (--overlap-param-gather) where they are long enough.
       double window = 0;
       if (options.overlap_param_gather) {
         for (const TimedOp& op : ops) {
           if (op.op.pass == Pass::kForward && op.op.micro_batch == 0) window += op.end_s - op.start_s;
         }
       }
-      exposed += std::max(0.0, gather - window);
+      exposed += std::max(0.0, r.gather_s - window);
     }
-    out.stage_optimizer_s[static_cast<size_t>(i)] = optimizer;
-    const double end = stage_end + exposed + optimizer;
+    out.stage_optimizer_s[static_cast<size_t>(i)] = r.optimizer_s;
+    const double end = stage_end + exposed + r.optimizer_s;
     if (end > step) {
       step = end;
       out.dp_exposed_s = exposed;
-      out.optimizer_s = optimizer;
+      out.optimizer_s = r.optimizer_s;
     }
   }
   out.step_time_s = step;

@@ -17,8 +17,8 @@
 #include <xbt/log.h>
 
 #include "stratum/calibration/cost_model_factory.hpp"
-#include "stratum/calibration/megatron2021_gradients.hpp"
 #include "stratum/calibration/stage_layers.hpp"
+#include "stratum/calibration/stage_reduction.hpp"
 #include "stratum/sim/collective.hpp"
 #include "stratum/sim/collective_analytic.hpp"
 #include "stratum/sim/collectives_run.hpp"
@@ -549,11 +549,11 @@ TrainingRunResult run_training_flow(const scenarios::Scenario& s) {
     }
   }
 
-  // Data-parallel gradient buckets (calibration::gradient_buckets: Megatron-Core's default bucket of
-  // max(40M, 1M x dp x cp) parameters of 16-bit or FP32 gradients, or PyTorch DDP's 25 MB), each stage with its
-  // own parameters as the analytic step prices them.
-  const std::vector<double>& stage_params = base.memory.stage_parameters;
-  plan.legacy = t.software.gradients == scenarios::TrainingGradients::kMegatron2021 && l.zero_stage == 0;
+  // Data-parallel gradient reduction, weight gather and optimizer: the analytic step's plan
+  // (calibration/stage_reduction.hpp), each stage with its own parameters, its bytes sent here.
+  const calibration::ReductionPlan reduction = calibration::plan_stage_reductions(
+      *costs, m, l, base.memory.stage_parameters, out.links.links, training_step_options(t));
+  plan.legacy = reduction.legacy;
   const auto dp_ranks = [&](int tr, int i) {
     std::vector<int> ranks;
     for (int r = 0; r < l.dp; ++r) {
@@ -561,83 +561,58 @@ TrainingRunResult run_training_flow(const scenarios::Scenario& s) {
     }
     return ranks;
   };
+  // The algorithm NCCL's tuner picks for the stage's group 0, used by all its groups (same shape).
+  const auto dp_algorithm = [&](CollectiveOp op, double bytes, int i) {
+    CollectiveCall call;
+    call.op = op;
+    call.bytes = bytes;
+    call.ranks = dp_ranks(0, i);
+    const CollectiveAlgorithm a = choose_algorithm(call, graph, evaluator);
+    if (i == 0) report.dp_algorithm = algorithm_name(CollectivePlan({op, a, bytes, call.ranks, 0}, graph).algorithm());
+    return a;
+  };
   if (plan.legacy) {
-    // The same terms as calibration/src/training_step.cpp's legacy branch.
-    const calibration::Megatron2021GradientBytes g21 =
-        calibration::megatron2021_gradient_bytes(l.precision, l.micro_batches());
     plan.legacy_reduce_s.assign(static_cast<size_t>(p), 0.0);
     plan.legacy_sets.resize(static_cast<size_t>(p));
-    for (int i = 0; i < p; ++i) {
-      const double params = stage_params[static_cast<size_t>(i)];
-      plan.legacy_local_s.push_back(costs->elementwise(params * g21.around_reduce).seconds);
-      if (nd < 2) continue;
-      const double bytes = params * g21.reduce_width;
-      plan.legacy_reduce_s[static_cast<size_t>(i)] =
-          costs->collective(CollectiveKind::kAllReduce, bytes, nd, out.links.links.dp.bandwidth, out.links.links.dp.latency)
-              .seconds;
-      // The algorithm NCCL's tuner picks for the stage's group 0, used by all its groups (same shape).
-      CollectiveCall call;
-      call.op = CollectiveOp::kAllReduce;
-      call.bytes = bytes;
-      call.ranks = dp_ranks(0, i);
-      const CollectiveAlgorithm a = choose_algorithm(call, graph, evaluator);
-      if (i == 0) {
-        report.dp_algorithm =
-            algorithm_name(CollectivePlan({CollectiveOp::kAllReduce, a, bytes, call.ranks, 0}, graph).algorithm());
-      }
-      for (int tr = 0; tr < l.tp; ++tr) sets.add(CollectiveOp::kAllReduce, a, dp_ranks(tr, i), bytes, 1.0);
-      plan.legacy_sets[static_cast<size_t>(i)] = sets.take();
-    }
     plan.embedding_sets.resize(static_cast<size_t>(p));
-    if (p > 1 && m.tied_embeddings) {
-      // Two ranks (same tp, cp, dp ranks on the first and last stage): each sends its buffer to the other.
-      const double emb = d(m.vocab / l.tp) * d(m.hidden) * g21.reduce_width;
-      plan.embedding_s =
-          costs->collective(CollectiveKind::kAllReduce, emb, 2, out.links.links.pp.bandwidth, out.links.links.pp.latency)
-              .seconds;
-      for (const int i : {0, p - 1}) {
+    for (int i = 0; i < p; ++i) {
+      const calibration::StageReduction& r = reduction.stages[static_cast<size_t>(i)];
+      plan.legacy_local_s.push_back(r.legacy_local_s);
+      if (nd >= 2) {
+        plan.legacy_reduce_s[static_cast<size_t>(i)] = r.legacy_reduce_s;
+        const CollectiveAlgorithm a = dp_algorithm(CollectiveOp::kAllReduce, r.legacy_reduce_bytes, i);
+        for (int tr = 0; tr < l.tp; ++tr) sets.add(CollectiveOp::kAllReduce, a, dp_ranks(tr, i), r.legacy_reduce_bytes, 1.0);
+        plan.legacy_sets[static_cast<size_t>(i)] = sets.take();
+      }
+      if (r.embedding_bytes > 0) {
+        // Two ranks (same tp, cp, dp ranks on the first and last stage): each sends its buffer to the other.
+        plan.embedding_s = r.embedding_s;
         const int other = i == 0 ? p - 1 : 0;
-        for (int r = 0; r < l.dp; ++r) {
+        for (int rr = 0; rr < l.dp; ++rr) {
           for (int c = 0; c < l.cp; ++c) {
-            for (int tr = 0; tr < l.tp; ++tr) sets.add_transfer(g.gpu(tr, c, r, i), g.gpu(tr, c, r, other), emb);
+            for (int tr = 0; tr < l.tp; ++tr) {
+              sets.add_transfer(g.gpu(tr, c, rr, i), g.gpu(tr, c, rr, other), r.embedding_bytes);
+            }
           }
         }
         plan.embedding_sets[static_cast<size_t>(i)] = sets.take();
       }
     }
   } else if (nd > 1) {
-    const calibration::GradientBuckets buckets = calibration::gradient_buckets(training_step_options(t), l);
-    const auto kind = buckets.kind;
-    const auto op = kind == CollectiveKind::kAllReduce ? CollectiveOp::kAllReduce : CollectiveOp::kReduceScatter;
-    const bool torch_ddp = t.software.gradients == scenarios::TrainingGradients::kMegatron2021TorchDdp;
-    const bool gather = l.zero_stage == 1 || l.zero_stage == 2;
-    const auto& dp_link = out.links.links.dp;
+    const auto op =
+        reduction.bucket_kind == CollectiveKind::kAllReduce ? CollectiveOp::kAllReduce : CollectiveOp::kReduceScatter;
     for (int i = 0; i < p; ++i) {
-      const double params = stage_params[static_cast<size_t>(i)];
-      const double chunk_params = params / l.virtual_stages;
-      const int n = std::max(1, static_cast<int>(std::ceil(chunk_params / buckets.params)));
-      const double bytes = chunk_params / n * buckets.bytes_per_param;
-      plan.buckets_per_chunk.push_back(n);
-      plan.bucket_s.push_back(costs->collective(kind, bytes, nd, dp_link.bandwidth, dp_link.latency).seconds);
-      // PyTorch DDP's bucket copies (training_step.cpp), after the last bucket as the analytic step counts them.
-      plan.after_reduce_s.push_back(
-          torch_ddp ? costs->elementwise(params * calibration::megatron2021_torch_ddp_bytes(l.micro_batches()).around_reduce)
-                          .seconds
-                    : 0.0);
-      // The algorithm NCCL's tuner picks for the stage's group 0, used by all its groups (same shape).
-      CollectiveCall call;
-      call.op = op;
-      call.bytes = bytes;
-      call.ranks = dp_ranks(0, i);
-      const CollectiveAlgorithm dp_algorithm = choose_algorithm(call, graph, evaluator);
-      if (i == 0) report.dp_algorithm = algorithm_name(CollectivePlan({op, dp_algorithm, bytes, call.ranks, 0}, graph).algorithm());
-      for (int tr = 0; tr < l.tp; ++tr) sets.add(op, dp_algorithm, dp_ranks(tr, i), bytes, 1.0);
+      const calibration::StageReduction& r = reduction.stages[static_cast<size_t>(i)];
+      plan.buckets_per_chunk.push_back(r.buckets_per_chunk);
+      plan.bucket_s.push_back(r.bucket_s);
+      plan.after_reduce_s.push_back(r.after_buckets_s);  // after the last bucket, as the analytic step counts it
+      const CollectiveAlgorithm a = dp_algorithm(op, r.bucket_bytes, i);
+      for (int tr = 0; tr < l.tp; ++tr) sets.add(op, a, dp_ranks(tr, i), r.bucket_bytes, 1.0);
       plan.bucket_sets.push_back(sets.take());
-      if (gather) {
-        plan.gather_s.push_back(
-            costs->collective(CollectiveKind::kAllGather, params * 2.0, nd, dp_link.bandwidth, dp_link.latency).seconds);
+      if (r.gather_bytes > 0) {
+        plan.gather_s.push_back(r.gather_s);
         for (int tr = 0; tr < l.tp; ++tr) {
-          sets.add(CollectiveOp::kAllGather, CollectiveAlgorithm::kRing, dp_ranks(tr, i), params * 2.0, 1.0);
+          sets.add(CollectiveOp::kAllGather, CollectiveAlgorithm::kRing, dp_ranks(tr, i), r.gather_bytes, 1.0);
         }
         plan.gather_sets.push_back(sets.take());
       }
