@@ -5,19 +5,18 @@
 #include <stdexcept>
 
 namespace stratum::policies {
-namespace {
-
-// Seconds with three significant digits, for rejection reasons ("3.21 s", "0.0452 s").
-std::string seconds(double s) {
+std::string seconds_text(double s) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.3g s", s);
   return buffer;
 }
 
+namespace {
+
 class AdmitAll final : public Admission {
  public:
   AdmissionDecision decide(const RouterView&, const AdmissionRequest&, size_t routed) const override {
-    return {AdmissionAction::kAdmit, routed, {}, 0};
+    return {AdmissionAction::kAdmit, routed, AdmissionCause::kNone, {}, 0};
   }
 };
 
@@ -28,13 +27,13 @@ class QueueLimit final : public Admission {
   AdmissionDecision decide(const RouterView& view, const AdmissionRequest& r, size_t routed) const override {
     const int64_t held = view.instances[routed].outstanding;
     const int64_t bound = queue_limit_for(limit_, r.priority_rank, r.priority_levels);
-    if (held < bound) return {AdmissionAction::kAdmit, routed, {}, 0};
-    std::string reason = "admission: instance queue full (" + std::to_string(held) + " outstanding";
+    if (held < bound) return {AdmissionAction::kAdmit, routed, AdmissionCause::kNone, {}, 0};
+    std::string why = "instance queue full (" + std::to_string(held) + " outstanding";
     if (bound < limit_) {
-      reason += "; priority " + std::to_string(r.priority) + " is shed at " + std::to_string(bound) + " of " +
-                std::to_string(limit_);
+      why += "; priority " + std::to_string(r.priority) + " is shed at " + std::to_string(bound) + " of " +
+             std::to_string(limit_);
     }
-    return {AdmissionAction::kReject, routed, reason + ")", 0};
+    return {AdmissionAction::kReject, routed, AdmissionCause::kQueueFull, why + ")", 0};
   }
 
  private:
@@ -51,7 +50,7 @@ class SloAware final : public Admission {
     if (capacities_.size() != view.instances.size()) throw std::logic_error("slo_aware admission: one capacity per instance");
     const double slo = *r.ttft_slo_s;
     const double at_pick = predict_ttft_s(view.instances[routed], capacities_[routed], r.input_tokens);
-    if (at_pick <= slo) return {AdmissionAction::kAdmit, routed, {}, at_pick};
+    if (at_pick <= slo) return {AdmissionAction::kAdmit, routed, AdmissionCause::kNone, {}, at_pick};
     size_t best = routed;
     double best_s = at_pick;
     for (size_t i = 0; i < view.instances.size(); ++i) {
@@ -61,11 +60,13 @@ class SloAware final : public Admission {
         best_s = t;
       }
     }
-    if (best_s <= slo) return {AdmissionAction::kAdmit, best, {}, best_s};
+    if (best_s <= slo) return {AdmissionAction::kAdmit, best, AdmissionCause::kNone, {}, best_s};
     const size_t n = view.instances.size();
-    std::string reason = "admission: predicted TTFT " + seconds(best_s) + " exceeds the SLO " + seconds(slo) +
-                         (n == 1 ? std::string(" on the only instance") : " on all " + std::to_string(n) + " instances");
-    return {defer_ ? AdmissionAction::kDefer : AdmissionAction::kReject, best, reason, best_s};
+    const std::string why =
+        "predicted TTFT " + seconds_text(best_s) + " exceeds the SLO " + seconds_text(slo) +
+        (n == 1 ? std::string(" on the only instance") : " on all " + std::to_string(n) + " instances");
+    return {defer_ ? AdmissionAction::kDefer : AdmissionAction::kReject, best, AdmissionCause::kPredictedTtft, why,
+            best_s};
   }
 
  private:

@@ -1,7 +1,6 @@
 #include "admission_gate.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <limits>
 
 #include "stratum/sim/priority_classes.hpp"
@@ -32,12 +31,6 @@ std::vector<policies::PrefillCapacity> capacities(const std::vector<std::unique_
   std::vector<policies::PrefillCapacity> out;
   for (const auto& i : instances) out.push_back(i->prefill_capacity());
   return out;
-}
-
-std::string seconds_text(double s) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.3g s", s);
-  return buffer;
 }
 
 }  // namespace
@@ -107,12 +100,12 @@ void AdmissionGate::arrive(RequestRecord& r) {
       deliver(r, d.instance);
       return;
     case policies::AdmissionAction::kReject:
-      reject(r, d.reason, d.reason.find("queue full") != std::string::npos ? "queue_full" : "predicted_ttft");
+      reject(r, d.reason(), d.cause == policies::AdmissionCause::kQueueFull ? "queue_full" : "predicted_ttft");
       return;
     case policies::AdmissionAction::kDefer: {
       r.deferred = true;
       ++totals_.deferred;
-      Deferred held{r.id, r.arrival_s + max_defer_s(r), d.reason};
+      Deferred held{r.id, r.arrival_s + max_defer_s(r), d.reason()};
       // Higher priority first, arrival order within a priority.
       const int priority = request_priority(serving_, r);
       auto it = deferred_.end();
@@ -131,10 +124,10 @@ void AdmissionGate::retry(double now) {
       ++totals_.deferred_admitted;
       deliver(r, d.instance);
     } else if (now >= deferred_[i].deadline_s) {
-      reject(r, "admission: deferred " + seconds_text(now - r.arrival_s) + ", then " + d.reason.substr(11),
+      reject(r, "admission: deferred " + policies::seconds_text(now - r.arrival_s) + ", then " + d.why,
              "defer_expired");
     } else {
-      deferred_[i].reason = d.reason;
+      deferred_[i].reason = d.reason();
       ++i;
       continue;
     }

@@ -58,7 +58,8 @@ TEST(Admission, QueueLimitRejectsAtTheLimitWithTheCount) {
   EXPECT_EQ(a->decide(RouterView{loads}, request(10, std::nullopt), 0).action, AdmissionAction::kAdmit);
   const AdmissionDecision d = a->decide(RouterView{loads}, request(10, std::nullopt), 1);
   EXPECT_EQ(d.action, AdmissionAction::kReject);
-  EXPECT_EQ(d.reason, "admission: instance queue full (64 outstanding)");
+  EXPECT_EQ(d.reason(), "admission: instance queue full (64 outstanding)");
+  EXPECT_EQ(d.cause, AdmissionCause::kQueueFull);
 }
 
 TEST(Admission, QueueLimitShedsLowerPrioritiesFirst) {
@@ -74,7 +75,7 @@ TEST(Admission, QueueLimitShedsLowerPrioritiesFirst) {
   const std::vector<InstanceLoad> loads{load(40, 0)};
   const AdmissionDecision low = a->decide(RouterView{loads}, request(10, std::nullopt, 0, 2), 0);
   EXPECT_EQ(low.action, AdmissionAction::kReject);
-  EXPECT_EQ(low.reason, "admission: instance queue full (40 outstanding; priority 0 is shed at 32 of 64)");
+  EXPECT_EQ(low.reason(), "admission: instance queue full (40 outstanding; priority 0 is shed at 32 of 64)");
   EXPECT_EQ(a->decide(RouterView{loads}, request(10, std::nullopt, 1, 2), 0).action, AdmissionAction::kAdmit);
 }
 
@@ -109,7 +110,8 @@ TEST(Admission, SloAwareRejectsOrDefersWithTheNumbersWhenNoInstanceMeetsTheSlo) 
   const AdmissionDecision d = reject->decide(RouterView{loads}, request(1000, 2.0), 0);
   EXPECT_EQ(d.action, AdmissionAction::kReject);
   // Best: (24,600 + 1,000) / 8,000 = 3.2 s.
-  EXPECT_EQ(d.reason, "admission: predicted TTFT 3.2 s exceeds the SLO 2 s on all 4 instances");
+  EXPECT_EQ(d.reason(), "admission: predicted TTFT 3.2 s exceeds the SLO 2 s on all 4 instances");
+  EXPECT_EQ(d.cause, AdmissionCause::kPredictedTtft);
   spec.defer = true;
   const auto defer = make_admission(spec, std::vector<PrefillCapacity>(4, capacity()));
   EXPECT_EQ(defer->decide(RouterView{loads}, request(1000, 2.0), 0).action, AdmissionAction::kDefer);

@@ -34,13 +34,22 @@ struct AdmissionRequest {
 };
 
 enum class AdmissionAction { kAdmit, kReject, kDefer };
+// Why a request was not admitted (metrics.json's rejection counts use its name).
+enum class AdmissionCause { kNone, kQueueFull, kPredictedTtft };
 
 struct AdmissionDecision {
   AdmissionAction action = AdmissionAction::kAdmit;
-  size_t instance = 0;   // kAdmit: where to send it
-  std::string reason;    // kReject: why (requests.csv); kDefer: why, should it never get in
+  size_t instance = 0;  // kAdmit: where to send it
+  AdmissionCause cause = AdmissionCause::kNone;
+  // kReject, kDefer: what stands in the way, e.g. "instance queue full (64 outstanding)".
+  std::string why;
   double predicted_ttft_s = 0;  // slo_aware: the estimate at the chosen instance (or the lowest)
+  // The rejection text of requests.csv: "admission: " + why.
+  std::string reason() const { return "admission: " + why; }
 };
+
+// Seconds with three significant digits, as admission reasons write them ("3.21 s", "0.0452 s").
+std::string seconds_text(double s);
 
 // Predicted time to first token of a request of `input_tokens` on an instance with `load`
 // (queued_prefill_tokens at the request's priority or higher): the prefill tokens ahead of it plus
