@@ -30,7 +30,8 @@ struct LayerActivation {
   double replicated = 0, sharded = 0, core = 0;
 };
 
-LayerActivation layer_activation(const scenarios::ModelSpec& m, const TrainingLayout& l, bool dropout) {
+LayerActivation layer_activation(const scenarios::ModelSpec& m, const TrainingLayout& l, bool dropout,
+                                 bool flash_attention) {
   const double h = d(m.hidden);
   const double q = d(m.heads * m.head_dim);
   const double kv = d(m.kv_heads * m.head_dim);
@@ -46,7 +47,8 @@ LayerActivation layer_activation(const scenarios::ModelSpec& m, const TrainingLa
   const double mlp = (m.gated_mlp ? 6.0 : 4.0) * d(m.ffn_hidden) * (m.experts > 0 ? d(m.experts_per_token) : 1.0);
   a.sharded = 2.0 * q + 2.0 * kv + 2.0 * kv + 2.0 * q + mlp;
   // Softmax output (2 bytes), dropout mask (1) and dropout output (2) per head and key: 5 a s.
-  a.core = (2.0 + 3.0 * mask) * d(m.heads) * d(l.seq_len);
+  // FlashAttention: the FP32 log-sum-exp per head instead (kept either way, see the header).
+  a.core = flash_attention ? 4.0 * d(m.heads) : (2.0 + 3.0 * mask) * d(m.heads) * d(l.seq_len);
   return a;
 }
 
@@ -97,10 +99,12 @@ double activation_bytes_per_layer(const scenarios::ModelSpec& model, const Train
   const double t = l.tp;
   const double tokens = d(l.seq_len / l.cp) * d(l.micro_batch);  // per context-parallel rank
   const double sp = l.sequence_parallel ? t : 1.0;
-  const LayerActivation a = layer_activation(model, l, options.dropout);
+  const LayerActivation a = layer_activation(model, l, options.dropout, options.flash_attention);
+  // Selective recomputation drops the unfused core; FlashAttention's statistics stay.
+  const double kept_core = options.flash_attention ? a.core / t : 0.0;
   switch (l.recompute) {
     case Recompute::kNone: return tokens * (a.replicated / sp + a.sharded / t + a.core / t);
-    case Recompute::kSelective: return tokens * (a.replicated / sp + a.sharded / t);
+    case Recompute::kSelective: return tokens * (a.replicated / sp + a.sharded / t + kept_core);
     // Only the layer's input (2 bytes x h) stays; sequence parallelism shards it (Korthikanti
     // 2022 section 4.3: "2sbh" per layer, "2sbh/t" with sequence parallelism).
     case Recompute::kFull: return tokens * 2.0 * d(model.hidden) / sp;

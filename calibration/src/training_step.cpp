@@ -80,7 +80,10 @@ TrainingStep estimate_training_step(const CostModel& costs, const scenarios::Mod
     throw std::invalid_argument("invalid training layout: " + problems.front());
   }
   TrainingStep out;
-  out.memory = training_memory(m, gpu, l, options.memory);
+  // The attention kernels decide what the attention core keeps (training_memory.hpp).
+  TrainingMemoryOptions memory_options = options.memory;
+  memory_options.flash_attention = options.software.attention == scenarios::TrainingAttention::kFlash;
+  out.memory = training_memory(m, gpu, l, memory_options);
 
   // Formats (Megatron-LM mixed precision): GEMMs in the training precision (FP8 through
   // Transformer Engine, both operands FP8); residual stream, norms, attention and every collective

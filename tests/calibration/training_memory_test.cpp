@@ -8,6 +8,14 @@
 namespace stratum::calibration {
 namespace {
 
+// Korthikanti et al. 2022's accounting is for unfused attention (its 5 a s / h term): these tests
+// check its formulas; FlashAttention's own accounting is the last test.
+const TrainingMemoryOptions kUnfused = [] {
+  TrainingMemoryOptions o;
+  o.flash_attention = false;
+  return o;
+}();
+
 TEST(TrainingMemory, ZeroPaperExample7_5bOn64Gpus) {
   // Rajbhandari et al. SC'20 Figure 1: 7.5 B parameters, Nd = 64: 120 GB, 31.4 GB, 16.6 GB, 1.9 GB.
   const double phi = 7.5e9;
@@ -45,23 +53,23 @@ TEST(TrainingMemory, ActivationsPerLayerAreKorthikantiFormulas) {
   const auto m = testing::gpt("gpt-3", 96, 12288, 96);
   const double s = 2048, b = 1, h = 12288, a = 96, t = 8;
   const double sbh = s * b * h;
-  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(m, gpt3_layout(false, Recompute::kNone)),
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(m, gpt3_layout(false, Recompute::kNone), kUnfused),
                    sbh * (10 + 24 / t + 5 * a * s / (h * t)));
-  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(m, gpt3_layout(true, Recompute::kNone)), sbh * (34 + 5 * a * s / h) / t);
-  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(m, gpt3_layout(false, Recompute::kSelective)), sbh * (10 + 24 / t));
-  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(m, gpt3_layout(true, Recompute::kSelective)), 34 * sbh / t);
-  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(m, gpt3_layout(false, Recompute::kFull)), 2 * sbh);
-  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(m, gpt3_layout(true, Recompute::kFull)), 2 * sbh / t);
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(m, gpt3_layout(true, Recompute::kNone), kUnfused), sbh * (34 + 5 * a * s / h) / t);
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(m, gpt3_layout(false, Recompute::kSelective), kUnfused), sbh * (10 + 24 / t));
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(m, gpt3_layout(true, Recompute::kSelective), kUnfused), 34 * sbh / t);
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(m, gpt3_layout(false, Recompute::kFull), kUnfused), 2 * sbh);
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(m, gpt3_layout(true, Recompute::kFull), kUnfused), 2 * sbh / t);
   // Without dropout: two 1-byte masks (2 s b h, sharded only with SP) and the attention mask and
   // dropout output (3 a s^2 b / t) fewer.
-  TrainingMemoryOptions no_dropout;
+  TrainingMemoryOptions no_dropout = kUnfused;
   no_dropout.dropout = false;
   EXPECT_DOUBLE_EQ(activation_bytes_per_layer(m, gpt3_layout(false, Recompute::kNone), no_dropout),
                    sbh * (8 + 24 / t + 2 * a * s / (h * t)));
   // Context parallelism halves the tokens per rank; the score matrix keeps all s keys.
   TrainingLayout cp = gpt3_layout(true, Recompute::kNone);
   cp.cp = 2;
-  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(m, cp), (s / 2) * b * h * (34 + 5 * a * s / h) / t);
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(m, cp, kUnfused), (s / 2) * b * h * (34 + 5 * a * s / h) / t);
   // 175B at t 8 with SP and selective recomputation: 34 x 2048 x 12288 / 8 = 107 MB per layer.
   EXPECT_DOUBLE_EQ(34 * sbh / t, 106954752.0);
 }
@@ -71,7 +79,7 @@ TEST(TrainingMemory, FirstStageOf1F1BHoldsAllLayersWorthOfActivations) {
   // i.e. L layers' worth whatever p, plus the embedding dropout mask of each (s b h p / t).
   const auto m = testing::gpt("gpt-3", 96, 12288, 96);
   const TrainingLayout l = gpt3_layout(true, Recompute::kSelective);
-  const TrainingMemory mem = training_memory(m, testing::a100(), l);
+  const TrainingMemory mem = training_memory(m, testing::a100(), l, kUnfused);
   const double sbh = 2048.0 * 12288;
   const double stage0 = 96 * 34 * sbh / 8 + 8 * sbh / 8;
   ASSERT_EQ(mem.stage_total.size(), 8u);
@@ -91,10 +99,10 @@ TEST(TrainingMemory, FirstStageOf1F1BHoldsAllLayersWorthOfActivations) {
 TEST(TrainingMemory, SchedulesChangeMicroBatchesInFlight) {
   const auto m = testing::gpt("gpt-3", 96, 12288, 96);
   TrainingLayout l = gpt3_layout(true, Recompute::kSelective);
-  const double per_layer = activation_bytes_per_layer(m, l);
+  const double per_layer = activation_bytes_per_layer(m, l, kUnfused);
   const double mask = 2048.0 * 12288 / 8;  // embedding dropout mask per micro-batch
   l.schedule = PipelineSchedule::kGpipe;
-  const TrainingMemory gpipe = training_memory(m, testing::a100(), l);
+  const TrainingMemory gpipe = training_memory(m, testing::a100(), l, kUnfused);
   // All m = 64 micro-batches everywhere; the last stage's FP32 logits (4 s b V / t) and output-layer
   // inputs (4 s b h / t) for each of them make it the fullest.
   EXPECT_EQ(gpipe.stage, 7);
@@ -104,7 +112,7 @@ TEST(TrainingMemory, SchedulesChangeMicroBatchesInFlight) {
   // L (1 + (p - 1)/(p v)) = 96 x (1 + 7/16) = 138 layers.
   l.schedule = PipelineSchedule::kInterleaved;
   l.virtual_stages = 2;
-  const TrainingMemory inter = training_memory(m, testing::a100(), l);
+  const TrainingMemory inter = training_memory(m, testing::a100(), l, kUnfused);
   EXPECT_EQ(inter.stage, 0);
   const auto order = pipeline_order({8, 64, 2, PipelineSchedule::kInterleaved});
   EXPECT_EQ(peak_in_flight(order)[0], 23);
@@ -126,7 +134,7 @@ TEST(TrainingMemory, ZeroStagesPartitionOverDataAndContextRanks) {
   TrainingMemory z[4];
   for (int stage = 0; stage < 4; ++stage) {
     l.zero_stage = stage;
-    z[stage] = training_memory(m, testing::h100(), l);
+    z[stage] = training_memory(m, testing::h100(), l, kUnfused);
   }
   const double P = z[0].parameters;
   EXPECT_DOUBLE_EQ(z[0].optimizer, 12 * P);
@@ -139,7 +147,7 @@ TEST(TrainingMemory, ZeroStagesPartitionOverDataAndContextRanks) {
   // FP8 keeps an FP8 weight and its transpose for every linear parameter.
   l.zero_stage = 1;
   l.precision = scenarios::Precision::kFp8;
-  const TrainingMemory fp8 = training_memory(m, testing::h100(), l);
+  const TrainingMemory fp8 = training_memory(m, testing::h100(), l, kUnfused);
   EXPECT_GT(fp8.weights, z[1].weights);
   EXPECT_LT(fp8.weights, 2 * z[1].weights);
 }
@@ -148,17 +156,32 @@ TEST(TrainingMemory, OutOfMemoryNamesTheLargestTermAndTheShortfall) {
   // GPT-3 175B on one 8-GPU pipeline without ZeRO: 175 B x 16 bytes / 64 GPUs = 44 GB of model
   // state per GPU, and without recomputation 1F1B's first stage holds 8 micro-batches of 12 layers.
   const auto m = testing::gpt("gpt-3", 96, 12288, 96);
-  const TrainingMemory mem = training_memory(m, testing::a100(), gpt3_layout(false, Recompute::kNone));
+  const TrainingMemory mem = training_memory(m, testing::a100(), gpt3_layout(false, Recompute::kNone), kUnfused);
   EXPECT_FALSE(mem.fits());
   EXPECT_STREQ(mem.largest_term(), "activations");
   EXPECT_DOUBLE_EQ(mem.shortfall_bytes(), mem.total() - 80.0 * (1ull << 30));
   EXPECT_EQ(mem.verdict().rfind("out of memory on pipeline stage 0: needs ", 0), 0u) << mem.verdict();
   EXPECT_NE(mem.verdict().find("the largest term is activations"), std::string::npos);
   // Full recomputation fits.
-  const TrainingMemory full = training_memory(m, testing::a100(), gpt3_layout(true, Recompute::kFull));
+  const TrainingMemory full = training_memory(m, testing::a100(), gpt3_layout(true, Recompute::kFull), kUnfused);
   EXPECT_TRUE(full.fits()) << full.verdict();
   EXPECT_EQ(full.verdict(), "");
   EXPECT_EQ(full.shortfall_bytes(), 0.0);
+}
+
+TEST(TrainingMemory, FlashAttentionKeepsNoScoresWithOrWithoutSelectiveRecomputation) {
+  // FlashAttention stores the output and one FP32 log-sum-exp per head and token instead of the
+  // 5 a s bytes per token of scores, masks and dropout output; selective recomputation has nothing
+  // left to drop, and no layer rematerialises a score matrix in the backward.
+  const auto m = testing::gpt("gpt-3", 96, 12288, 96);
+  const double s = 2048, h = 12288, a = 96, t = 8;
+  const TrainingMemoryOptions flash;  // the default
+  const double selective = activation_bytes_per_layer(m, gpt3_layout(true, Recompute::kSelective), flash);
+  EXPECT_DOUBLE_EQ(selective, s * h * 34 / t + s * 4 * a / t);
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(m, gpt3_layout(true, Recompute::kNone), flash), selective);
+  EXPECT_DOUBLE_EQ(activation_bytes_per_layer(m, gpt3_layout(true, Recompute::kFull), flash), 2 * s * h / t);
+  const TrainingMemory mem = training_memory(m, testing::a100(), gpt3_layout(true, Recompute::kSelective), flash);
+  EXPECT_DOUBLE_EQ(mem.temporary, 0.0);
 }
 
 }  // namespace

@@ -38,6 +38,14 @@ struct TrainingMemoryOptions {
   // --accumulate-allreduce-grads-in-fp32): 4 bytes per gradient instead of 2. The one switch for
   // the buffer's format: the step's reduction and optimizer read it from here too.
   bool fp32_gradients = false;
+  // FlashAttention (training.software.attention FLASH, the default): the attention core's scores,
+  // softmax output and dropout are never stored, nor rematerialised whole for the backward (Dao et
+  // al. 2022, "FlashAttention", section 3.1: the forward keeps the output and the softmax
+  // statistics, the backward recomputes the scores block by block on chip). The core then holds
+  // only the FP32 log-sum-exp per head and token (flash-attention's softmax_lse), the same with or
+  // without selective recomputation. false: the unfused attention Korthikanti et al. 2022 account
+  // for (Table 2's 5 a s / h term), as Megatron-LM 2021 ran it.
+  bool flash_attention = true;
   // Share of the GPU's memory_bytes training may use. 1.0: nothing is held back for the CUDA
   // context, NCCL buffers or allocator fragmentation (assumption: none of them is modelled).
   double usable_fraction = 1.0;
