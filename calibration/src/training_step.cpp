@@ -59,6 +59,13 @@ double exposed_after(std::vector<Bucketed> buckets, double stage_end) {
 
 }  // namespace
 
+TrainingMemoryOptions step_memory_options(const TrainingStepOptions& options) {
+  TrainingMemoryOptions memory = options.memory;
+  // The attention kernels decide what the attention core keeps (training_memory.hpp).
+  memory.flash_attention = options.software.attention == scenarios::TrainingAttention::kFlash;
+  return memory;
+}
+
 GradientBuckets gradient_buckets(const TrainingStepOptions& options, const TrainingLayout& l) {
   GradientBuckets b;
   if (options.software.gradients == scenarios::TrainingGradients::kMegatron2021TorchDdp) {
@@ -80,10 +87,7 @@ TrainingStep estimate_training_step(const CostModel& costs, const scenarios::Mod
     throw std::invalid_argument("invalid training layout: " + problems.front());
   }
   TrainingStep out;
-  // The attention kernels decide what the attention core keeps (training_memory.hpp).
-  TrainingMemoryOptions memory_options = options.memory;
-  memory_options.flash_attention = options.software.attention == scenarios::TrainingAttention::kFlash;
-  out.memory = training_memory(m, gpu, l, memory_options);
+  out.memory = training_memory(m, gpu, l, step_memory_options(options));
 
   // Formats (Megatron-LM mixed precision): GEMMs in the training precision (FP8 through
   // Transformer Engine, both operands FP8); residual stream, norms, attention and every collective

@@ -135,8 +135,7 @@ calibration::TrainingStepOptions training_step_options(const scenarios::Training
   options.software = t.software;       // training.software (scenarios/training_software.hpp)
   options.memory.dropout = t.dropout;  // training.layout.dropout
   options.memory.fp32_gradients = t.software.grad_reduce_in_fp32;
-  // What the attention core keeps follows the kernels (estimate_training_step derives it the same way).
-  options.memory.flash_attention = t.software.attention == scenarios::TrainingAttention::kFlash;
+  options.memory = calibration::step_memory_options(options);  // what the attention core keeps
   return options;
 }
 

@@ -95,7 +95,7 @@ SearchResult search_training_layouts(const scenarios::Scenario& s) {
     // scenario's dropout and gradient-buffer format, as `stratum run` uses them.
     calibration::TrainingStepOptions options;
     options.memory = training_step_options(t).memory;
-    options.memory.flash_attention = options.software.attention == scenarios::TrainingAttention::kFlash;
+    options.memory = calibration::step_memory_options(options);  // the default kernels' attention core
     const calibration::TrainingMemory m = calibration::training_memory(t.model, g.gpu, r.layout, options.memory);
     r.memory_bytes = m.total();
     r.capacity_bytes = m.capacity;

@@ -49,6 +49,11 @@ struct TrainingStepOptions {
   TrainingMemoryOptions memory;
 };
 
+// The memory options a step with `options` prices: options.memory with what the attention core
+// keeps set by the kernels (flash_attention from software.attention). Every caller of
+// training_memory that stands for a step uses it, so the memory verdict and the step agree.
+TrainingMemoryOptions step_memory_options(const TrainingStepOptions& options);
+
 // How the data-parallel gradient reduction is cut into buckets (every gradient mode but the 2021
 // local DDP, which reduces everything at once after the flush).
 struct GradientBuckets {
