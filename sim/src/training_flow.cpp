@@ -46,9 +46,9 @@ double d(int64_t v) { return static_cast<double>(v); }
 // hosts are numbered by.
 struct Geometry {
   Geometry() : Geometry(calibration::TrainingLayout{}) {}
-  explicit Geometry(const calibration::TrainingLayout& l) : where(l), pp(l.pp) {}
+  explicit Geometry(const calibration::TrainingLayout& l) : where(l) {}
   RankGeometry where;
-  int pp = 1;
+  int pp() const { return static_cast<int>(where.pp()); }
   int gpu(int t, int c, int r, int stage) const { return static_cast<int>(where.gpu(t, c, r, stage)); }
 };
 
@@ -188,7 +188,7 @@ struct World {
   TrainingFlowReport* report = nullptr;
 
   size_t slot(Pass pass, int stage, int chunk, int mb) const {
-    const auto p = static_cast<size_t>(plan->g.pp), v = static_cast<size_t>(plan->v);
+    const auto p = static_cast<size_t>(plan->g.pp()), v = static_cast<size_t>(plan->v);
     return (((pass == Pass::kBackward ? v : 0) + static_cast<size_t>(chunk)) * p + static_cast<size_t>(stage)) *
                static_cast<size_t>(plan->micro_batches) +
            static_cast<size_t>(mb);
@@ -285,7 +285,7 @@ void push_bucket(World& w, int stage, int chunk, int index) {
 
 void stage_actor(World& w, int i) {
   const Plan& plan = *w.plan;
-  const int p = plan.g.pp, v = plan.v;
+  const int p = plan.g.pp(), v = plan.v;
   const bool reduce = !plan.bucket_sets.empty();
   const auto& ops = plan.analytic_ops[static_cast<size_t>(i)];
   // The last backward op of each chunk: its gradients complete during it (Megatron-Core DDP).
